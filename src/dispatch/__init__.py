@@ -37,7 +37,9 @@ from dispatch.plan import (
     Unassigned,
     UnassignedReason,
 )
+from dispatch.solver import SolveOptions, solve
 from dispatch.travel import MatrixTravel, TravelMatrix, TravelTimes
+from dispatch.validation import PlanViolationError, Violation, ViolationKind, check, validate
 
 __all__ = [
     "Courier",
@@ -53,10 +55,12 @@ __all__ = [
     "OwnStop",
     "PairedTask",
     "Plan",
+    "PlanViolationError",
     "PlannedStop",
     "PrecisionWarning",
     "Problem",
     "Route",
+    "SolveOptions",
     "SolveStatus",
     "SolverError",
     "Stop",
@@ -70,7 +74,12 @@ __all__ = [
     "UnassignedReason",
     "UnknownReferenceError",
     "UnreachableError",
+    "Violation",
+    "ViolationKind",
     "Visit",
+    "check",
+    "solve",
+    "validate",
 ]
 
 __version__ = "0.1.0"

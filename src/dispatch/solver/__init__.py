@@ -1,0 +1,10 @@
+"""The core solver: ``solve(problem, options) -> Plan`` on OR-Tools' routing library.
+
+Only ``dispatch.solver._ortools`` imports OR-Tools; everything else works on
+our own compiled, index-based form of the problem.
+"""
+
+from dispatch.solver._ortools import FIRST_SOLUTION_STRATEGIES, METAHEURISTICS
+from dispatch.solver._solve import SolveOptions, solve
+
+__all__ = ["FIRST_SOLUTION_STRATEGIES", "METAHEURISTICS", "SolveOptions", "solve"]

@@ -1,0 +1,384 @@
+"""``solve``: the core pickup-and-delivery solver, from problem to validated-ready plan."""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+import numpy as np
+
+from dispatch.errors import InvalidInputError, PrecisionWarning, UnknownReferenceError
+from dispatch.model import Problem
+from dispatch.plan import (
+    ObjectiveParts,
+    Plan,
+    PlannedStop,
+    Route,
+    StopRole,
+    Unassigned,
+    UnassignedReason,
+)
+from dispatch.solver._compile import CompiledProblem, compile_problem
+from dispatch.solver._feasibility import check_own_routes, prove_unservable
+from dispatch.solver._insertion import cheapest_insertion
+from dispatch.solver._ortools import (
+    FIRST_SOLUTION_STRATEGIES,
+    METAHEURISTICS,
+    RawSolution,
+    SearchSettings,
+    busy_baseline,
+    solve_routes,
+)
+
+__all__ = ["SolveOptions", "solve"]
+
+_INT64_SAFE = 2**62
+_PRECISION_WARN = 2**53
+
+
+def _positive_or_none(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise InvalidInputError(f"SolveOptions.{attribute.name}", f"must be > 0, got {value!r}")
+
+
+def _one_of(choices: Mapping[str, int]) -> attrs.validators._InValidator:  # type: ignore[name-defined]
+    return attrs.validators.in_(tuple(choices))
+
+
+@attrs.frozen(kw_only=True)
+class SolveOptions:
+    """How long and how to search.
+
+    Parameters
+    ----------
+    time_limit_s
+        Wall-clock budget for the whole call (model building included).
+    solution_limit
+        Stop after this many improving solutions; with no time limit the run
+        is deterministic.
+    seed
+        Permutes the order in which tasks are handed to OR-Tools, which
+        changes tie-breaking in construction and local search. The same seed
+        and the same solution limit give the same plan.
+    first_solution, metaheuristic
+        OR-Tools strategies by name (see ``FIRST_SOLUTION_STRATEGIES`` and
+        ``METAHEURISTICS`` in ``dispatch.solver``).
+
+    Examples
+    --------
+    >>> SolveOptions(time_limit_s=2).solution_limit is None
+    True
+    >>> SolveOptions(time_limit_s=None, solution_limit=None)
+    Traceback (most recent call last):
+    ...
+    dispatch.errors.InvalidInputError: SolveOptions: set time_limit_s, solution_limit or both
+    >>> SolveOptions(time_limit_s=-1)
+    Traceback (most recent call last):
+    ...
+    dispatch.errors.InvalidInputError: SolveOptions.time_limit_s: must be > 0, got -1
+    """
+
+    time_limit_s: float | None = attrs.field(default=10.0, validator=_positive_or_none)
+    solution_limit: int | None = attrs.field(default=None, validator=_positive_or_none)
+    seed: int = attrs.field(default=0, validator=attrs.validators.instance_of(int))
+    first_solution: str = attrs.field(
+        default="parallel_cheapest_insertion", validator=_one_of(FIRST_SOLUTION_STRATEGIES)
+    )
+    metaheuristic: str = attrs.field(
+        default="guided_local_search", validator=_one_of(METAHEURISTICS)
+    )
+    log_search: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        if self.time_limit_s is None and self.solution_limit is None:
+            raise InvalidInputError("SolveOptions", "set time_limit_s, solution_limit or both")
+        if isinstance(self.solution_limit, float):
+            raise InvalidInputError("SolveOptions.solution_limit", "must be an int")
+
+
+def _node_keys(cp: CompiledProblem) -> dict[tuple[StopRole, str, str], int]:
+    """(role, courier id or '', ref) -> node, for reading plans back into node numbers."""
+    keys: dict[tuple[StopRole, str, str], int] = {}
+    for node, (role, ref) in enumerate(zip(cp.node_role, cp.node_ref, strict=True)):
+        owner = cp.couriers[int(cp.node_vehicle[node])].id if role is StopRole.OWN else ""
+        keys[(role, owner, ref)] = node
+    return keys
+
+
+def _plan_nodes(
+    cp: CompiledProblem, plan: Plan, locked: Mapping[str, int]
+) -> tuple[list[list[int]], list[list[int]]]:
+    """Warm-start routes and locked prefixes as compiled nodes (per vehicle, no start/end)."""
+    keys = _node_keys(cp)
+    vehicle_of = {c.id: v for v, c in enumerate(cp.couriers)}
+    initial: list[list[int]] = [[] for _ in cp.couriers]
+    prefixes: list[list[int]] = [[] for _ in cp.couriers]
+    for courier_id, count in locked.items():
+        if courier_id not in vehicle_of:
+            raise UnknownReferenceError("courier", courier_id)
+        route = plan.route_of(courier_id)
+        inner = 0 if route is None else len(route.stops) - 2
+        if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= inner:
+            raise InvalidInputError(
+                f"locked[{courier_id!r}]", f"must be an int in [0, {inner}], got {count!r}"
+            )
+    for route in plan.routes:
+        v = vehicle_of.get(route.courier_id)
+        if v is None:
+            raise UnknownReferenceError("courier", route.courier_id)
+        for position, stop in enumerate(route.stops[1:-1]):
+            owner = route.courier_id if stop.role is StopRole.OWN else ""
+            node = keys.get((stop.role, owner, stop.ref))
+            if position < locked.get(route.courier_id, 0):
+                if node is None:
+                    raise UnknownReferenceError(f"{stop.role.value} stop", stop.ref)
+                prefixes[v].append(node)
+            if node is not None:
+                initial[v].append(node)
+    return initial, prefixes
+
+
+def _penalties(cp: CompiledProblem) -> list[int]:
+    max_arc = max((int(m.max()) for m in cp.distances_m if m.size), default=0)
+    max_fixed = max((c.fixed_cost for c in cp.couriers), default=0)
+    base = max_fixed + 4 * max_arc + 1
+    penalties = [p * base for p in cp.priority]
+    total = sum(penalties) + sum(c.fixed_cost for c in cp.couriers) + cp.n_nodes * max_arc
+    if total >= _INT64_SAFE:
+        raise InvalidInputError(
+            "Task.priority",
+            f"objective bound {total} overflows 64-bit integers; lower priorities or fixed costs",
+        )
+    if total >= _PRECISION_WARN:
+        warnings.warn(
+            f"objective bound {total} exceeds 2**53; costs stay exact in OR-Tools but "
+            "not in floating-point consumers",
+            PrecisionWarning,
+            stacklevel=3,
+        )
+    return penalties
+
+
+def _route(cp: CompiledProblem, v: int, nodes: tuple[int, ...], starts: tuple[int, ...]) -> Route:
+    dur, dist = cp.duration(v), cp.distance(v)
+    load = np.zeros(cp.node_delta.shape[1], dtype=np.int64)
+    stops: list[PlannedStop] = []
+    distance = 0
+    for k, node in enumerate(nodes):
+        role = cp.node_role[node]
+        if k == 0:
+            arrival = start = starts[0]
+        else:
+            prev = nodes[k - 1]
+            arrival = stops[-1].departure_s + int(dur[prev, node])
+            distance += int(dist[prev, node])
+            start = arrival if role is StopRole.END else max(arrival, starts[k])
+        load = load + cp.node_delta[node]
+        stops.append(
+            PlannedStop(
+                role=role,
+                ref=cp.node_ref[node],
+                arrival_s=arrival,
+                start_s=start,
+                departure_s=start + int(cp.node_service_s[node]),
+                load_after=tuple(int(x) for x in load),
+            )
+        )
+    return Route(
+        courier_id=cp.couriers[v].id,
+        stops=tuple(stops),
+        distance_m=distance,
+        duration_s=stops[-1].arrival_s - stops[0].departure_s,
+    )
+
+
+def _explain(cp: CompiledProblem, raw: RawSolution, task: int, penalty: int) -> Unassigned:
+    """Why a feasible-in-principle task was left out, with its cheapest insertion cost."""
+    best: int | None = None
+    blocked_by_detour = False
+    for v, courier in enumerate(cp.couriers):
+        route = raw.routes[v]
+        limit = None
+        if courier.detour_budget_s is not None:
+            limit = busy_baseline(cp, v) + courier.detour_budget_s
+        used = len(route) > 2
+        found = cheapest_insertion(cp, v, route, task, busy_limit=limit)
+        if found is None and limit is not None:
+            blocked_by_detour |= cheapest_insertion(cp, v, route, task, busy_limit=None) is not None
+            continue
+        if found is not None:
+            cost = found[0] + (0 if used else courier.fixed_cost)
+            best = cost if best is None else min(best, cost)
+    task_id = cp.task_ids[task]
+    if best is not None:
+        return Unassigned(
+            task_id=task_id,
+            reason=UnassignedReason.COST,
+            detail=f"left out for cost: cheapest insertion costs {best}, its penalty is {penalty}",
+            insertion_cost=best,
+        )
+    if blocked_by_detour:
+        return Unassigned(
+            task_id=task_id,
+            reason=UnassignedReason.DETOUR,
+            detail="every courier who could fit it in would exceed its detour budget",
+        )
+    return Unassigned(
+        task_id=task_id,
+        reason=UnassignedReason.COST,
+        detail="no room left in the plan: the couriers' time and capacity went to other tasks",
+    )
+
+
+def solve(
+    problem: Problem,
+    options: SolveOptions | None = None,
+    *,
+    warm_start: Plan | None = None,
+    locked: Mapping[str, int] | None = None,
+) -> Plan:
+    """Route the problem's tasks with its couriers.
+
+    Parameters
+    ----------
+    problem
+        The problem.
+    options
+        Limits and strategies; default 10 seconds.
+    warm_start
+        An earlier plan whose routes seed the search (stops unknown to this
+        problem are skipped).
+    locked
+        ``{courier_id: n}``: the first ``n`` stops after the start of that
+        courier's route in ``warm_start`` are already executed and stay, in
+        that order, at the head of the route.
+
+    Returns
+    -------
+    Plan
+        Routes, and every task not routed with a reason. Check it with
+        :func:`dispatch.validate`.
+
+    Examples
+    --------
+    >>> from dispatch import Courier, Errand, Location, MatrixTravel, Problem, Stop, TimeWindow
+    >>> travel = MatrixTravel(nodes=[0, 1, 2], durations_s=[[0, 60, 90], [60, 0, 40], [90, 40, 0]])
+    >>> problem = Problem(
+    ...     tasks=[Errand(id="milk", pickup=Stop(location=Location(node=1)),
+    ...                   dropoff=Stop(location=Location(node=2), windows=[(0, 600)]))],
+    ...     couriers=[Courier(id="li", start=Location(node=0), end=Location(node=0),
+    ...                       shift=TimeWindow(0, 3600), capacity=2)],
+    ...     travel=travel,
+    ... )
+    >>> plan = solve(problem, SolveOptions(time_limit_s=None, solution_limit=10))
+    >>> [(s.role.value, s.ref, s.arrival_s) for s in plan.routes[0].stops]
+    [('start', 'li', 0), ('pickup', 'milk', 60), ('dropoff', 'milk', 100), ('end', 'li', 190)]
+    >>> plan.unassigned
+    ()
+    """
+    began = time.perf_counter()
+    options = options or SolveOptions()
+    if locked and warm_start is None:
+        raise InvalidInputError("locked", "locking route prefixes needs a warm_start plan")
+    full = compile_problem(problem)
+    check_own_routes(full)
+    initial, prefixes = _plan_nodes(full, warm_start, locked or {}) if warm_start else (None, None)
+    locked_tasks = {
+        int(full.node_task[n])
+        for nodes in (prefixes or [])
+        for n in nodes
+        if full.node_task[n] >= 0
+    }
+    rejected = {k: u for k, u in prove_unservable(full).items() if k not in locked_tasks}
+    kept = [k for k in range(len(full.task_ids)) if k not in rejected]
+    order = np.random.default_rng(options.seed).permutation(len(kept)) if options.seed else None
+    if order is not None:
+        kept = [kept[i] for i in order]
+    cp = full.subset(kept)
+    new_of_old = {old: new for new, old in enumerate(kept)}
+    first_fixed = sum(len(t) for t in full.task_nodes)
+    node_map = _node_map(full, cp, kept, first_fixed)
+    initial_nodes = _remap(initial, node_map)
+    prefix_nodes = _remap(prefixes, node_map)
+    mandatory = frozenset(new_of_old[k] for k in locked_tasks)
+    penalties = _penalties(cp)
+
+    remaining = None
+    if options.time_limit_s is not None:
+        spent = time.perf_counter() - began
+        remaining = max(0.01, options.time_limit_s * 0.97 - spent)
+    settings = SearchSettings(
+        time_limit_s=remaining,
+        solution_limit=options.solution_limit,
+        first_solution=options.first_solution,
+        metaheuristic=options.metaheuristic,
+        log_search=options.log_search,
+    )
+    raw = solve_routes(
+        cp,
+        settings,
+        penalties=penalties,
+        mandatory=mandatory,
+        initial_routes=initial_nodes,
+        locked_prefixes=prefix_nodes,
+    )
+    unassigned = [rejected[k] for k in sorted(rejected)]
+    if not raw.routes:
+        detail = "the search found no plan within its limits"
+        unassigned += [
+            Unassigned(task_id=cp.task_ids[k], reason=UnassignedReason.COST, detail=detail)
+            for k in range(len(cp.task_ids))
+        ]
+        return Plan(
+            routes=(),
+            unassigned=tuple(unassigned),
+            objective=ObjectiveParts(distance_m=0, fixed_cost=0, penalty=0),
+            status=raw.status,
+            runtime_s=time.perf_counter() - began,
+        )
+    routes = [
+        _route(cp, v, nodes, raw.start_times_s[v])
+        for v, nodes in enumerate(raw.routes)
+        if len(nodes) > 2
+    ]
+    served = {int(cp.node_task[n]) for nodes in raw.routes for n in nodes if cp.node_task[n] >= 0}
+    dropped = [k for k in range(len(cp.task_ids)) if k not in served]
+    unassigned += [_explain(cp, raw, k, penalties[k]) for k in dropped]
+    vehicle_of = {c.id: v for v, c in enumerate(cp.couriers)}
+    objective = ObjectiveParts(
+        distance_m=sum(r.distance_m for r in routes),
+        fixed_cost=sum(cp.couriers[vehicle_of[r.courier_id]].fixed_cost for r in routes),
+        penalty=sum(penalties[k] for k in dropped),
+    )
+    return Plan(
+        routes=tuple(routes),
+        unassigned=tuple(sorted(unassigned, key=lambda u: u.task_id)),
+        objective=objective,
+        status=raw.status,
+        runtime_s=time.perf_counter() - began,
+    )
+
+
+def _node_map(
+    full: CompiledProblem, cp: CompiledProblem, kept: list[int], first_fixed: int
+) -> dict[int, int]:
+    """Node numbers of ``full`` -> node numbers of the subset ``cp``."""
+    mapping: dict[int, int] = {}
+    for new, old in enumerate(kept):
+        for a, b in zip(full.task_nodes[old], cp.task_nodes[new], strict=True):
+            mapping[a] = b
+    new_first = sum(len(t) for t in cp.task_nodes)
+    for offset in range(full.n_nodes - first_fixed):
+        mapping[first_fixed + offset] = new_first + offset
+    return mapping
+
+
+def _remap(routes: list[list[int]] | None, mapping: dict[int, int]) -> list[list[int]] | None:
+    if routes is None:
+        return None
+    return [[mapping[n] for n in nodes if n in mapping] for nodes in routes]
