@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 
 import attrs
 
@@ -44,6 +45,10 @@ class OwnStop:
 
     id: str = attrs.field(validator=identifier)
     stop: Stop = attrs.field(validator=attrs.validators.instance_of(Stop))
+
+
+def _own_tuple(value: Iterable[OwnStop]) -> tuple[OwnStop, ...]:
+    return tuple(value)
 
 
 def _to_profile(value: TravelProfile | str) -> TravelProfile:
@@ -103,7 +108,7 @@ class Courier:
     )
     profile: TravelProfile = attrs.field(default=TravelProfile.BIKE, converter=_to_profile)
     skills: frozenset[str] = attrs.field(factory=frozenset, converter=to_str_set)
-    own_stops: tuple[OwnStop, ...] = attrs.field(factory=tuple, converter=tuple)
+    own_stops: tuple[OwnStop, ...] = attrs.field(factory=tuple, converter=_own_tuple)
     detour_budget_s: int | None = attrs.field(default=None, validator=optional(non_negative_int))
     fixed_cost: int = attrs.field(default=0, validator=non_negative_int)
 

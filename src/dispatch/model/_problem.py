@@ -22,6 +22,10 @@ def _task_tuple(value: Iterable[Task]) -> tuple[Task, ...]:
     return tuple(value)
 
 
+def _courier_tuple(value: Iterable[Courier]) -> tuple[Courier, ...]:
+    return tuple(value)
+
+
 @attrs.frozen(kw_only=True)
 class Problem:
     """Tasks to serve, couriers to serve them, and a travel-time model.
@@ -49,7 +53,7 @@ class Problem:
     """
 
     tasks: tuple[Task, ...] = attrs.field(converter=_task_tuple)
-    couriers: tuple[Courier, ...] = attrs.field(converter=tuple)
+    couriers: tuple[Courier, ...] = attrs.field(converter=_courier_tuple)
     travel: TravelTimes
 
     def __attrs_post_init__(self) -> None:

@@ -8,8 +8,6 @@ picked up and dropped off by the same courier, pickup first.
 
 from __future__ import annotations
 
-from typing import Any
-
 import attrs
 
 from dispatch.errors import InvalidInputError
@@ -79,18 +77,6 @@ class Stop:
         return attrs.evolve(self, windows=kept)
 
 
-def _load_field() -> Any:
-    return attrs.field(default=(1,), converter=to_int_vector, validator=int_vector)
-
-
-def _priority_field() -> Any:
-    return attrs.field(default=1, validator=positive_int)
-
-
-def _skills_field() -> Any:
-    return attrs.field(factory=frozenset, converter=to_str_set)
-
-
 @attrs.frozen(kw_only=True)
 class Errand:
     """An errand (点单): collect at ``pickup`` (shop, pharmacy), bring to ``dropoff`` (home).
@@ -113,10 +99,10 @@ class Errand:
     id: str = attrs.field(validator=identifier)
     pickup: Stop = attrs.field(validator=attrs.validators.instance_of(Stop))
     dropoff: Stop = attrs.field(validator=attrs.validators.instance_of(Stop))
-    load: tuple[int, ...] = _load_field()
-    priority: int = _priority_field()
+    load: tuple[int, ...] = attrs.field(default=(1,), converter=to_int_vector, validator=int_vector)
+    priority: int = attrs.field(default=1, validator=positive_int)
     max_ride_s: int | None = attrs.field(default=None, validator=optional(positive_int))
-    skills: frozenset[str] = _skills_field()
+    skills: frozenset[str] = attrs.field(factory=frozenset, converter=to_str_set)
     kind: str = attrs.field(default="errand", validator=identifier)
 
 
@@ -147,9 +133,9 @@ class MealDelivery:
     home: Stop = attrs.field(validator=attrs.validators.instance_of(Stop))
     ready_s: int = attrs.field(validator=non_negative_int)
     max_ride_s: int = attrs.field(validator=positive_int)
-    load: tuple[int, ...] = _load_field()
-    priority: int = _priority_field()
-    skills: frozenset[str] = _skills_field()
+    load: tuple[int, ...] = attrs.field(default=(1,), converter=to_int_vector, validator=int_vector)
+    priority: int = attrs.field(default=1, validator=positive_int)
+    skills: frozenset[str] = attrs.field(factory=frozenset, converter=to_str_set)
     kind: str = attrs.field(default="meal", validator=identifier)
 
     def __attrs_post_init__(self) -> None:
@@ -186,8 +172,8 @@ class Visit:
     id: str = attrs.field(validator=identifier)
     stop: Stop = attrs.field(validator=attrs.validators.instance_of(Stop))
     load: tuple[int, ...] = attrs.field(default=(0,), converter=to_int_vector, validator=int_vector)
-    priority: int = _priority_field()
-    skills: frozenset[str] = _skills_field()
+    priority: int = attrs.field(default=1, validator=positive_int)
+    skills: frozenset[str] = attrs.field(factory=frozenset, converter=to_str_set)
     kind: str = attrs.field(default="visit", validator=identifier)
 
 

@@ -7,6 +7,8 @@ infeasible in every plan; the reason says which rule, with the numbers.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from dispatch.errors import InvalidInputError
@@ -42,7 +44,7 @@ def check_own_routes(cp: CompiledProblem) -> None:
             continue
         dur = cp.duration(v)
         t = courier.shift.earliest_s
-        for a, b in zip(nodes, nodes[1:], strict=False):
+        for a, b in itertools.pairwise(nodes):
             arrival = t + int(dur[a, b])
             start = earliest_start(cp.node_windows[b], arrival)
             what = "its shift end" if b == cp.ends[v] else f"own stop {cp.node_ref[b]!r}"

@@ -10,23 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from dispatch.solver._compile import CompiledProblem
-from dispatch.solver._schedule import earliest_start, simulate
+from dispatch.solver._schedule import busy_s, distance_m, earliest_start, simulate
 
 __all__ = ["Insertion", "cheapest_insertion"]
 
 Insertion = tuple[int, tuple[int, ...]]
 """(added distance in metres, the new node sequence)."""
-
-
-def _busy(cp: CompiledProblem, vehicle: int, nodes: Sequence[int]) -> int:
-    dur = cp.duration(vehicle)
-    travel = sum(int(dur[a, b]) for a, b in zip(nodes, nodes[1:], strict=False))
-    return travel + int(cp.node_service_s[list(nodes)].sum())
-
-
-def _distance(cp: CompiledProblem, vehicle: int, nodes: Sequence[int]) -> int:
-    dist = cp.distance(vehicle)
-    return sum(int(dist[a, b]) for a, b in zip(nodes, nodes[1:], strict=False))
 
 
 def cheapest_insertion(
@@ -49,7 +38,7 @@ def cheapest_insertion(
     if base is None:
         return None
     dur = cp.duration(vehicle)
-    base_distance = _distance(cp, vehicle, route)
+    base_distance = distance_m(cp, vehicle, route)
     best: Insertion | None = None
     first = nodes[0]
     for i in range(1, len(route)):
@@ -62,10 +51,10 @@ def cheapest_insertion(
                 cand = (*route[:i], nodes[0], *route[i:j], nodes[1], *route[j:])
             else:
                 cand = (*route[:i], nodes[0], *route[i:])
-            added = _distance(cp, vehicle, cand) - base_distance
+            added = distance_m(cp, vehicle, cand) - base_distance
             if best is not None and added >= best[0]:
                 continue
-            if busy_limit is not None and _busy(cp, vehicle, cand) > busy_limit:
+            if busy_limit is not None and busy_s(cp, vehicle, cand) > busy_limit:
                 continue
             if simulate(cp, vehicle, cand) is not None:
                 best = (added, cand)

@@ -33,6 +33,7 @@ Dimensions
 
 from __future__ import annotations
 
+import itertools
 import logging
 import warnings
 from collections.abc import Mapping, Sequence
@@ -43,6 +44,7 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from dispatch.errors import DispatchWarning, SolverError
 from dispatch.plan import SolveStatus
 from dispatch.solver._compile import CompiledProblem
+from dispatch.solver._schedule import own_baseline_busy_s
 
 __all__ = ["RawSolution", "SearchSettings", "solve_routes"]
 
@@ -91,23 +93,24 @@ class RawSolution:
     objective: int
 
 
+_STATUS = routing_enums_pb2.RoutingSearchStatus
+_STATUS_OF: Mapping[int, SolveStatus] = {
+    _STATUS.ROUTING_SUCCESS: SolveStatus.FEASIBLE,
+    _STATUS.ROUTING_PARTIAL_SUCCESS_LOCAL_OPTIMUM_NOT_REACHED: SolveStatus.FEASIBLE,
+    _STATUS.ROUTING_OPTIMAL: SolveStatus.OPTIMAL,
+    _STATUS.ROUTING_FAIL: SolveStatus.NO_SOLUTION,
+    _STATUS.ROUTING_FAIL_TIMEOUT: SolveStatus.NO_SOLUTION,
+    _STATUS.ROUTING_NOT_SOLVED: SolveStatus.NO_SOLUTION,
+    _STATUS.ROUTING_INFEASIBLE: SolveStatus.INFEASIBLE,
+}
+
+
 def _status(routing: pywrapcp.RoutingModel, found: bool) -> SolveStatus:
+    """OR-Tools' search status in our terms (the one place that translates it)."""
     code = routing.status()
-    names = {
-        getattr(routing, name, None): status
-        for name, status in (
-            ("ROUTING_SUCCESS", SolveStatus.FEASIBLE),
-            ("ROUTING_PARTIAL_SUCCESS_LOCAL_OPTIMUM_NOT_REACHED", SolveStatus.FEASIBLE),
-            ("ROUTING_OPTIMAL", SolveStatus.OPTIMAL),
-            ("ROUTING_FAIL", SolveStatus.NO_SOLUTION),
-            ("ROUTING_FAIL_TIMEOUT", SolveStatus.NO_SOLUTION),
-            ("ROUTING_NOT_SOLVED", SolveStatus.NO_SOLUTION),
-            ("ROUTING_INFEASIBLE", SolveStatus.INFEASIBLE),
-        )
-    }
-    if code == getattr(routing, "ROUTING_INVALID", -1):
-        raise SolverError("OR-Tools rejected the model as invalid")
-    status = names.get(code, SolveStatus.FEASIBLE if found else SolveStatus.NO_SOLUTION)
+    if code == _STATUS.ROUTING_INVALID:
+        raise SolverError("OR-Tools rejected the model or its search parameters as invalid")
+    status = _STATUS_OF.get(code, SolveStatus.FEASIBLE if found else SolveStatus.NO_SOLUTION)
     if found and status not in (SolveStatus.FEASIBLE, SolveStatus.OPTIMAL):
         return SolveStatus.FEASIBLE
     return status
@@ -124,17 +127,9 @@ def _set_windows(
     lo = min(windows[0].earliest_s, cp.horizon_s)
     hi = min(windows[-1].latest_s, cp.horizon_s)
     cumul.SetRange(lo, hi)
-    for a, b in zip(windows, windows[1:], strict=False):
+    for a, b in itertools.pairwise(windows):
         if a.latest_s + 1 <= min(b.earliest_s - 1, hi):
             cumul.RemoveInterval(a.latest_s + 1, b.earliest_s - 1)
-
-
-def busy_baseline(cp: CompiledProblem, vehicle: int) -> int:
-    """Travel plus service seconds of the vehicle's own stops alone."""
-    nodes = [cp.starts[vehicle], *cp.own_nodes[vehicle], cp.ends[vehicle]]
-    dur = cp.duration(vehicle)
-    travel = sum(int(dur[a, b]) for a, b in zip(nodes, nodes[1:], strict=False))
-    return travel + sum(int(cp.node_service_s[n]) for n in nodes)
 
 
 def solve_routes(
@@ -145,13 +140,16 @@ def solve_routes(
     mandatory: frozenset[int] = frozenset(),
     initial_routes: Sequence[Sequence[int]] | None = None,
     locked_prefixes: Sequence[Sequence[int]] | None = None,
+    fixed_costs: Sequence[int] | None = None,
+    disabled_vehicles: frozenset[int] = frozenset(),
 ) -> RawSolution:
     """Build the routing model, search, and read the routes back.
 
     ``penalties[k]`` is the cost of leaving compiled task ``k`` out; tasks in
     ``mandatory`` cannot be left out. ``initial_routes`` (per vehicle, task
     and own nodes without start and end) seed the search; ``locked_prefixes``
-    (same shape) must stay the first nodes of each route.
+    (same shape) must stay the first nodes of each route. ``fixed_costs``
+    overrides the couriers' fixed costs; ``disabled_vehicles`` may not be used.
     """
     n, v_count = cp.n_nodes, cp.n_vehicles
     manager = pywrapcp.RoutingIndexManager(n, v_count, list(cp.starts), list(cp.ends))
@@ -167,7 +165,8 @@ def solve_routes(
     vehicle_time = [time_eval[p] for p in cp.vehicle_profile]
     for v, courier in enumerate(cp.couriers):
         routing.SetArcCostEvaluatorOfVehicle(cost_eval[cp.vehicle_profile[v]], v)
-        routing.SetFixedCostOfVehicle(courier.fixed_cost, v)
+        fixed = courier.fixed_cost if fixed_costs is None else fixed_costs[v]
+        routing.SetFixedCostOfVehicle(fixed, v)
 
     horizon = cp.horizon_s
     routing.AddDimensionWithVehicleTransits(vehicle_time, horizon, horizon, False, "time")
@@ -195,7 +194,7 @@ def solve_routes(
         caps = [
             unlimited
             if c.detour_budget_s is None
-            else min(unlimited, busy_baseline(cp, v) + c.detour_budget_s)
+            else min(unlimited, own_baseline_busy_s(cp, v) + c.detour_budget_s)
             for v, c in enumerate(cp.couriers)
         ]
         routing.AddDimensionWithVehicleTransitAndCapacity(vehicle_time, 0, caps, True, "busy")
@@ -237,6 +236,9 @@ def solve_routes(
                 )
         elif k not in mandatory:
             routing.AddDisjunction([index(nodes[0])], penalties[k])
+
+    for v in disabled_vehicles:
+        routing.ActiveVehicleVar(v).SetValue(0)
 
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = FIRST_SOLUTION_STRATEGIES[settings.first_solution]

@@ -6,12 +6,13 @@ does not use it, and the validator has its own independent code.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 from dispatch.model import TimeWindow
 from dispatch.solver._compile import CompiledProblem
 
-__all__ = ["earliest_start", "simulate"]
+__all__ = ["busy_s", "distance_m", "earliest_start", "own_baseline_busy_s", "simulate"]
 
 
 def earliest_start(windows: Sequence[TimeWindow], arrival_s: int) -> int | None:
@@ -68,3 +69,21 @@ def simulate(
         out.append((arrival, start, departure))
         prev = node
     return out
+
+
+def busy_s(cp: CompiledProblem, vehicle: int, nodes: Sequence[int]) -> int:
+    """Travel plus service seconds along ``nodes`` (what a detour budget limits)."""
+    dur = cp.duration(vehicle)
+    travel = sum(int(dur[a, b]) for a, b in itertools.pairwise(nodes))
+    return travel + int(cp.node_service_s[list(nodes)].sum())
+
+
+def distance_m(cp: CompiledProblem, vehicle: int, nodes: Sequence[int]) -> int:
+    """Metres along ``nodes`` for this vehicle's profile."""
+    dist = cp.distance(vehicle)
+    return sum(int(dist[a, b]) for a, b in itertools.pairwise(nodes))
+
+
+def own_baseline_busy_s(cp: CompiledProblem, vehicle: int) -> int:
+    """Busy seconds of the vehicle's own stops alone (start, own stops, end)."""
+    return busy_s(cp, vehicle, [cp.starts[vehicle], *cp.own_nodes[vehicle], cp.ends[vehicle]])

@@ -29,9 +29,9 @@ from dispatch.solver._ortools import (
     METAHEURISTICS,
     RawSolution,
     SearchSettings,
-    busy_baseline,
     solve_routes,
 )
+from dispatch.solver._schedule import own_baseline_busy_s
 
 __all__ = ["SolveOptions", "solve"]
 
@@ -205,7 +205,7 @@ def _explain(cp: CompiledProblem, raw: RawSolution, task: int, penalty: int) -> 
         route = raw.routes[v]
         limit = None
         if courier.detour_budget_s is not None:
-            limit = busy_baseline(cp, v) + courier.detour_budget_s
+            limit = own_baseline_busy_s(cp, v) + courier.detour_budget_s
         used = len(route) > 2
         found = cheapest_insertion(cp, v, route, task, busy_limit=limit)
         if found is None and limit is not None:
@@ -308,20 +308,11 @@ def solve(
     mandatory = frozenset(new_of_old[k] for k in locked_tasks)
     penalties = _penalties(cp)
 
-    remaining = None
-    if options.time_limit_s is not None:
-        spent = time.perf_counter() - began
-        remaining = max(0.01, options.time_limit_s * 0.97 - spent)
-    settings = SearchSettings(
-        time_limit_s=remaining,
-        solution_limit=options.solution_limit,
-        first_solution=options.first_solution,
-        metaheuristic=options.metaheuristic,
-        log_search=options.log_search,
-    )
-    raw = solve_routes(
+    deadline = None if options.time_limit_s is None else began + options.time_limit_s * 0.97
+    raw = _search(
         cp,
-        settings,
+        options,
+        deadline,
         penalties=penalties,
         mandatory=mandatory,
         initial_routes=initial_nodes,
@@ -362,6 +353,81 @@ def solve(
         status=raw.status,
         runtime_s=time.perf_counter() - began,
     )
+
+
+def _settings(
+    options: SolveOptions, deadline: float | None, share: float, solutions: int | None
+) -> SearchSettings:
+    """Search settings for a phase that may use ``share`` of what is left."""
+    remaining = None
+    if deadline is not None:
+        remaining = max(0.01, (deadline - time.perf_counter()) * share)
+    return SearchSettings(
+        time_limit_s=remaining,
+        solution_limit=solutions,
+        first_solution=options.first_solution,
+        metaheuristic=options.metaheuristic,
+        log_search=options.log_search,
+    )
+
+
+def _search(
+    cp: CompiledProblem,
+    options: SolveOptions,
+    deadline: float | None,
+    *,
+    penalties: list[int],
+    mandatory: frozenset[int],
+    initial_routes: list[list[int]] | None,
+    locked_prefixes: list[list[int]] | None,
+) -> RawSolution:
+    """Search in phases.
+
+    When couriers carry fixed costs (minimise the number of couriers first),
+    a first phase searches the full objective; a second phase then keeps only
+    the couriers that phase used, drops the fixed costs and polishes distance
+    from the first phase's routes. Guided local search scales its penalties
+    with the objective, so large fixed costs in the objective blunt its
+    distance moves; the second phase removes them.
+    """
+    limit = options.solution_limit
+    if not any(c.fixed_cost for c in cp.couriers):
+        return solve_routes(
+            cp,
+            _settings(options, deadline, 1.0, limit),
+            penalties=penalties,
+            mandatory=mandatory,
+            initial_routes=initial_routes,
+            locked_prefixes=locked_prefixes,
+        )
+    first_limit = None if limit is None else max(1, limit // 2)
+    first = solve_routes(
+        cp,
+        _settings(options, deadline, 0.4, first_limit),
+        penalties=penalties,
+        mandatory=mandatory,
+        initial_routes=initial_routes,
+        locked_prefixes=locked_prefixes,
+    )
+    if not first.routes:
+        return first
+    unused = frozenset(
+        v for v, nodes in enumerate(first.routes) if len(nodes) <= 2 and not cp.own_nodes[v]
+    )
+    second = solve_routes(
+        cp,
+        _settings(options, deadline, 1.0, None if first_limit is None else max(1, first_limit)),
+        penalties=penalties,
+        mandatory=mandatory,
+        initial_routes=[list(nodes[1:-1]) for nodes in first.routes],
+        locked_prefixes=locked_prefixes,
+        fixed_costs=[0] * cp.n_vehicles,
+        disabled_vehicles=unused,
+    )
+    if not second.routes:
+        return first
+    fixed = sum(cp.couriers[v].fixed_cost for v, r in enumerate(second.routes) if len(r) > 2)
+    return second if second.objective + fixed <= first.objective else first
 
 
 def _node_map(

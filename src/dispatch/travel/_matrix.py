@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from functools import cached_property
 from typing import cast
 
@@ -15,6 +15,10 @@ from dispatch.model import Location, TravelProfile
 from dispatch.travel._base import TravelMatrix
 
 __all__ = ["MatrixTravel"]
+
+
+def _node_tuple(value: Iterable[Hashable]) -> tuple[Hashable, ...]:
+    return tuple(value)
 
 
 def _int_matrix(value: object) -> npt.NDArray[np.int64]:
@@ -46,7 +50,7 @@ class MatrixTravel:
     dispatch.errors.UnknownReferenceError: unknown travel-matrix node 'z'
     """
 
-    nodes: tuple[Hashable, ...] = attrs.field(converter=tuple)
+    nodes: tuple[Hashable, ...] = attrs.field(converter=_node_tuple)
     durations_s: npt.NDArray[np.int64] = attrs.field(converter=_int_matrix)
     distances_m: npt.NDArray[np.int64] | None = attrs.field(default=None)
 
