@@ -13,6 +13,22 @@ from dispatch.errors import (
     UnknownReferenceError,
     UnreachableError,
 )
+from dispatch.io import (
+    BenchmarkInstance,
+    BestKnown,
+    best_known,
+    dump_plan,
+    dump_problem,
+    load_plan,
+    load_problem,
+    plan_from_dict,
+    plan_to_dict,
+    problem_from_dict,
+    problem_to_dict,
+    read_lilim,
+    read_sartori,
+    read_solomon,
+)
 from dispatch.model import (
     Courier,
     Errand,
@@ -38,15 +54,27 @@ from dispatch.plan import (
     UnassignedReason,
 )
 from dispatch.solver import SolveOptions, solve
-from dispatch.travel import MatrixTravel, TravelMatrix, TravelTimes
+from dispatch.travel import (
+    HaversineTravel,
+    MatrixTravel,
+    RoadGraphTravel,
+    Speeds,
+    TravelMatrix,
+    TravelTimes,
+    shortest_path_matrices,
+    travel_time_matrix,
+)
 from dispatch.validation import PlanViolationError, Violation, ViolationKind, check, validate
 
 __all__ = [
+    "BenchmarkInstance",
+    "BestKnown",
     "Courier",
     "DispatchError",
     "DispatchWarning",
     "Errand",
     "FormatError",
+    "HaversineTravel",
     "InvalidInputError",
     "Location",
     "MatrixTravel",
@@ -59,10 +87,12 @@ __all__ = [
     "PlannedStop",
     "PrecisionWarning",
     "Problem",
+    "RoadGraphTravel",
     "Route",
     "SolveOptions",
     "SolveStatus",
     "SolverError",
+    "Speeds",
     "Stop",
     "StopRole",
     "Task",
@@ -77,8 +107,22 @@ __all__ = [
     "Violation",
     "ViolationKind",
     "Visit",
+    "best_known",
     "check",
+    "dump_plan",
+    "dump_problem",
+    "load_plan",
+    "load_problem",
+    "plan_from_dict",
+    "plan_to_dict",
+    "problem_from_dict",
+    "problem_to_dict",
+    "read_lilim",
+    "read_sartori",
+    "read_solomon",
+    "shortest_path_matrices",
     "solve",
+    "travel_time_matrix",
     "validate",
 ]
 
