@@ -91,6 +91,8 @@ class RawSolution:
     start_times_s: tuple[tuple[int, ...], ...]
     """Per vehicle, the service start time at each node of its route."""
     objective: int
+    fixed_costs_zeroed: bool = False
+    """True when this search ran with the couriers' fixed costs set to zero."""
 
 
 _STATUS = routing_enums_pb2.RoutingSearchStatus
@@ -270,7 +272,13 @@ def solve_routes(
         solution = routing.SolveWithParameters(params)
     status = _status(routing, solution is not None)
     if solution is None:
-        return RawSolution(status=status, routes=(), start_times_s=(), objective=0)
+        return RawSolution(
+            status=status,
+            routes=(),
+            start_times_s=(),
+            objective=0,
+            fixed_costs_zeroed=fixed_costs is not None,
+        )
 
     routes_out: list[tuple[int, ...]] = []
     times_out: list[tuple[int, ...]] = []
@@ -291,4 +299,5 @@ def solve_routes(
         routes=tuple(routes_out),
         start_times_s=tuple(times_out),
         objective=int(solution.ObjectiveValue()),
+        fixed_costs_zeroed=fixed_costs is not None and not any(fixed_costs),
     )
