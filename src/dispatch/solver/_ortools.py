@@ -134,6 +134,15 @@ def _set_windows(
             cumul.RemoveInterval(a.latest_s + 1, b.earliest_s - 1)
 
 
+def _allow(routing: pywrapcp.RoutingModel, index: int, vehicles: Sequence[int]) -> None:
+    """Restrict the node at ``index`` to ``vehicles`` (-1 keeps it droppable).
+
+    ``SetAllowedVehiclesForIndex`` does not accept Python lists in every
+    OR-Tools release, so the vehicle variable's domain is set directly.
+    """
+    routing.VehicleVar(index).SetValues([-1, *vehicles])
+
+
 def solve_routes(
     cp: CompiledProblem,
     settings: SearchSettings,
@@ -211,14 +220,14 @@ def solve_routes(
                 own_dim.CumulVar(index(node)).SetValue(k)
     for v, nodes in enumerate(cp.own_nodes):
         for node in nodes:
-            routing.SetAllowedVehiclesForIndex([v], index(node))
+            _allow(routing, index(node), [v])
 
     all_vehicles = list(range(v_count))
     for k, nodes in enumerate(cp.task_nodes):
         allowed = [v for v in all_vehicles if cp.node_skills[nodes[0]] <= cp.couriers[v].skills]
         if len(allowed) < v_count:
             for node in nodes:
-                routing.SetAllowedVehiclesForIndex(allowed, index(node))
+                _allow(routing, index(node), allowed)
         if len(nodes) == 2:
             p, d = index(nodes[0]), index(nodes[1])
             routing.AddPickupAndDelivery(p, d)

@@ -304,6 +304,10 @@ def solve(
     first_fixed = sum(len(t) for t in full.task_nodes)
     node_map = _node_map(full, cp, kept, first_fixed)
     initial_nodes = _remap(initial, node_map)
+    if initial_nodes is None and any(cp.own_nodes):
+        # Insertion heuristics may spend a detour budget on optional tasks and then
+        # find no room for the mandatory own stops: start from the own routes instead.
+        initial_nodes = [list(nodes) for nodes in cp.own_nodes]
     prefix_nodes = _remap(prefixes, node_map)
     mandatory = frozenset(new_of_old[k] for k in locked_tasks)
     penalties = _penalties(cp)
