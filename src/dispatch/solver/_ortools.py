@@ -39,6 +39,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 
 import attrs
+import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from dispatch.errors import DispatchWarning, SolverError
@@ -162,56 +163,74 @@ def solve_routes(
     (same shape) must stay the first nodes of each route. ``fixed_costs``
     overrides the couriers' fixed costs; ``disabled_vehicles`` may not be used.
     """
-    n, v_count = cp.n_nodes, cp.n_vehicles
-    manager = pywrapcp.RoutingIndexManager(n, v_count, list(cp.starts), list(cp.ends))
+    # Disabled couriers are left out of the model entirely (their start and end
+    # nodes too): forbidding them by constraint makes every move towards them
+    # fail late, in propagation, which slows the local search several-fold.
+    active = [v for v in range(cp.n_vehicles) if v not in disabled_vehicles]
+    model_vehicle = {v: m for m, v in enumerate(active)}
+    gone = {cp.starts[v] for v in disabled_vehicles} | {cp.ends[v] for v in disabled_vehicles}
+    keep = [node for node in range(cp.n_nodes) if node not in gone]
+    position = {node: i for i, node in enumerate(keep)}
+    grid = np.ix_(keep, keep)
+    manager = pywrapcp.RoutingIndexManager(
+        len(keep),
+        len(active),
+        [position[cp.starts[v]] for v in active],
+        [position[cp.ends[v]] for v in active],
+    )
     routing = pywrapcp.RoutingModel(manager)
     solver = routing.solver()
-    index = manager.NodeToIndex
+
+    def index(node: int) -> int:
+        return int(manager.NodeToIndex(position[node]))
+
+    def allow(node: int, vehicles: Sequence[int]) -> None:
+        _allow(routing, index(node), [model_vehicle[v] for v in vehicles if v in model_vehicle])
 
     service = cp.node_service_s
-    cost_eval = [routing.RegisterTransitMatrix(m.tolist()) for m in cp.distances_m]
+    cost_eval = [routing.RegisterTransitMatrix(m[grid].tolist()) for m in cp.distances_m]
     time_eval = [
-        routing.RegisterTransitMatrix((m + service[:, None]).tolist()) for m in cp.durations_s
+        routing.RegisterTransitMatrix((m + service[:, None])[grid].tolist()) for m in cp.durations_s
     ]
-    vehicle_time = [time_eval[p] for p in cp.vehicle_profile]
-    for v, courier in enumerate(cp.couriers):
-        routing.SetArcCostEvaluatorOfVehicle(cost_eval[cp.vehicle_profile[v]], v)
-        fixed = courier.fixed_cost if fixed_costs is None else fixed_costs[v]
-        routing.SetFixedCostOfVehicle(fixed, v)
+    vehicle_time = [time_eval[cp.vehicle_profile[v]] for v in active]
+    for m, v in enumerate(active):
+        routing.SetArcCostEvaluatorOfVehicle(cost_eval[cp.vehicle_profile[v]], m)
+        fixed = cp.couriers[v].fixed_cost if fixed_costs is None else fixed_costs[v]
+        routing.SetFixedCostOfVehicle(fixed, m)
 
     horizon = cp.horizon_s
     routing.AddDimensionWithVehicleTransits(vehicle_time, horizon, horizon, False, "time")
     time = routing.GetDimensionOrDie("time")
-    for node in range(n):
+    for node in keep:
         if cp.node_vehicle[node] < 0 or cp.node_role[node].value == "own":
             _set_windows(time, index(node), cp, node)
-    for v, courier in enumerate(cp.couriers):
-        lo, hi = courier.shift.earliest_s, min(courier.shift.latest_s, horizon)
-        time.CumulVar(routing.Start(v)).SetRange(lo, hi)
-        time.CumulVar(routing.End(v)).SetRange(lo, hi)
-        routing.AddVariableMinimizedByFinalizer(time.CumulVar(routing.Start(v)))
-        routing.AddVariableMinimizedByFinalizer(time.CumulVar(routing.End(v)))
+    for m, v in enumerate(active):
+        shift = cp.couriers[v].shift
+        lo, hi = shift.earliest_s, min(shift.latest_s, horizon)
+        time.CumulVar(routing.Start(m)).SetRange(lo, hi)
+        time.CumulVar(routing.End(m)).SetRange(lo, hi)
+        routing.AddVariableMinimizedByFinalizer(time.CumulVar(routing.Start(m)))
+        routing.AddVariableMinimizedByFinalizer(time.CumulVar(routing.End(m)))
 
     for d in range(cp.node_delta.shape[1]):
-        column = cp.node_delta[:, d]
+        column = cp.node_delta[keep, d]
         if not column.any():
             continue
         load_eval = routing.RegisterUnaryTransitVector(column.tolist())
-        caps = [int(c.capacity[d]) for c in cp.couriers]
+        caps = [int(cp.couriers[v].capacity[d]) for v in active]
         routing.AddDimensionWithVehicleCapacity(load_eval, 0, caps, True, f"load{d}")
 
-    if any(c.detour_budget_s is not None for c in cp.couriers):
+    if any(cp.couriers[v].detour_budget_s is not None for v in active):
         unlimited = 4 * horizon + int(service.sum()) + 1
-        caps = [
-            unlimited
-            if c.detour_budget_s is None
-            else min(unlimited, own_baseline_busy_s(cp, v) + c.detour_budget_s)
-            for v, c in enumerate(cp.couriers)
-        ]
+        caps = []
+        for v in active:
+            budget = cp.couriers[v].detour_budget_s
+            cap = unlimited if budget is None else own_baseline_busy_s(cp, v) + budget
+            caps.append(min(unlimited, cap))
         routing.AddDimensionWithVehicleTransitAndCapacity(vehicle_time, 0, caps, True, "busy")
 
     if any(len(own) > 1 for own in cp.own_nodes):
-        is_own = [1 if role.value == "own" else 0 for role in cp.node_role]
+        is_own = [1 if cp.node_role[node].value == "own" else 0 for node in keep]
         own_eval = routing.RegisterUnaryTransitVector(is_own)
         routing.AddDimension(own_eval, 0, max(len(o) for o in cp.own_nodes), True, "own")
         own_dim = routing.GetDimensionOrDie("own")
@@ -220,14 +239,13 @@ def solve_routes(
                 own_dim.CumulVar(index(node)).SetValue(k)
     for v, nodes in enumerate(cp.own_nodes):
         for node in nodes:
-            _allow(routing, index(node), [v])
+            allow(node, [v])
 
-    all_vehicles = list(range(v_count))
     for k, nodes in enumerate(cp.task_nodes):
-        allowed = [v for v in all_vehicles if cp.node_skills[nodes[0]] <= cp.couriers[v].skills]
-        if len(allowed) < v_count:
+        allowed = [v for v in active if cp.node_skills[nodes[0]] <= cp.couriers[v].skills]
+        if len(allowed) < len(active):
             for node in nodes:
-                _allow(routing, index(node), allowed)
+                allow(node, allowed)
         if len(nodes) == 2:
             p, d = index(nodes[0]), index(nodes[1])
             routing.AddPickupAndDelivery(p, d)
@@ -248,9 +266,6 @@ def solve_routes(
         elif k not in mandatory:
             routing.AddDisjunction([index(nodes[0])], penalties[k])
 
-    for v in disabled_vehicles:
-        routing.ActiveVehicleVar(v).SetValue(0)
-
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = FIRST_SOLUTION_STRATEGIES[settings.first_solution]
     params.local_search_metaheuristic = METAHEURISTICS[settings.metaheuristic]
@@ -262,12 +277,12 @@ def solve_routes(
     routing.CloseModelWithParameters(params)
 
     if locked_prefixes is not None and any(locked_prefixes):
-        locks = [[index(node) for node in nodes] for nodes in locked_prefixes]
+        locks = [[index(node) for node in locked_prefixes[v]] for v in active]
         if not routing.ApplyLocksToAllVehicles(locks, False):
             raise SolverError("the locked route prefixes do not form valid routes")
     initial = None
     if initial_routes is not None:
-        routes = [[index(node) for node in nodes] for nodes in initial_routes]
+        routes = [[index(node) for node in initial_routes[v]] for v in active]
         initial = routing.ReadAssignmentFromRoutes(routes, True)
         if initial is None:
             warnings.warn(
@@ -291,12 +306,17 @@ def solve_routes(
 
     routes_out: list[tuple[int, ...]] = []
     times_out: list[tuple[int, ...]] = []
-    for v in range(v_count):
+    for v in range(cp.n_vehicles):
+        if v not in model_vehicle:
+            earliest = cp.couriers[v].shift.earliest_s
+            routes_out.append((cp.starts[v], cp.ends[v]))
+            times_out.append((earliest, earliest))
+            continue
         visited: list[int] = []
         starts: list[int] = []
-        i = routing.Start(v)
+        i = routing.Start(model_vehicle[v])
         while True:
-            visited.append(manager.IndexToNode(i))
+            visited.append(keep[manager.IndexToNode(i)])
             starts.append(solution.Value(time.CumulVar(i)))
             if routing.IsEnd(i):
                 break

@@ -477,9 +477,10 @@ def _eliminate_routes(
     """
     total = None if deadline is None else deadline - time.perf_counter()
     while True:
-        if deadline is not None and total is not None:
-            if deadline - time.perf_counter() < 0.45 * total:
-                return best
+        if deadline is not None and total is not None and (
+            deadline - time.perf_counter() < 0.45 * total
+        ):
+            return best
         routes = [(len(nodes), v) for v, nodes in enumerate(best.routes) if len(nodes) > 2]
         if len(routes) <= 1:
             return best
