@@ -37,9 +37,9 @@ import itertools
 import logging
 import warnings
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import attrs
-import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from dispatch.errors import DispatchWarning, SolverError
@@ -63,6 +63,7 @@ FIRST_SOLUTION_STRATEGIES: Mapping[str, int] = {
     "automatic": _FIRST_SOLUTION.AUTOMATIC,
 }
 METAHEURISTICS: Mapping[str, int] = {
+    "iterated_local_search": _METAHEURISTIC.GREEDY_DESCENT,
     "guided_local_search": _METAHEURISTIC.GUIDED_LOCAL_SEARCH,
     "simulated_annealing": _METAHEURISTIC.SIMULATED_ANNEALING,
     "tabu_search": _METAHEURISTIC.TABU_SEARCH,
@@ -92,8 +93,6 @@ class RawSolution:
     start_times_s: tuple[tuple[int, ...], ...]
     """Per vehicle, the service start time at each node of its route."""
     objective: int
-    fixed_costs_zeroed: bool = False
-    """True when this search ran with the couriers' fixed costs set to zero."""
 
 
 _STATUS = routing_enums_pb2.RoutingSearchStatus
@@ -135,6 +134,22 @@ def _set_windows(
             cumul.RemoveInterval(a.latest_s + 1, b.earliest_s - 1)
 
 
+def _ruin_and_recreate(params: Any) -> None:
+    """Iterated local search: ruin by string removals (SISR), recreate, greedy descent.
+
+    OR-Tools runs it in C++: each iteration removes strings of consecutive
+    visits near a seed visit, re-inserts them by cheapest insertion, descends
+    with the usual operators, and accepts by simulated annealing.
+    """
+    params.use_iterated_local_search = True
+    ruin = params.iterated_local_search_parameters.ruin_recreate_parameters
+    del ruin.ruin_strategies[:]
+    sisr = ruin.ruin_strategies.add().sisr
+    sisr.max_removed_sequence_size = 10
+    sisr.avg_num_removed_visits = 10
+    sisr.bypass_factor = 0.01
+
+
 def _allow(routing: pywrapcp.RoutingModel, index: int, vehicles: Sequence[int]) -> None:
     """Restrict the node at ``index`` to ``vehicles`` (-1 keeps it droppable).
 
@@ -152,85 +167,63 @@ def solve_routes(
     mandatory: frozenset[int] = frozenset(),
     initial_routes: Sequence[Sequence[int]] | None = None,
     locked_prefixes: Sequence[Sequence[int]] | None = None,
-    fixed_costs: Sequence[int] | None = None,
-    disabled_vehicles: frozenset[int] = frozenset(),
 ) -> RawSolution:
     """Build the routing model, search, and read the routes back.
 
     ``penalties[k]`` is the cost of leaving compiled task ``k`` out; tasks in
     ``mandatory`` cannot be left out. ``initial_routes`` (per vehicle, task
     and own nodes without start and end) seed the search; ``locked_prefixes``
-    (same shape) must stay the first nodes of each route. ``fixed_costs``
-    overrides the couriers' fixed costs; ``disabled_vehicles`` may not be used.
+    (same shape) must stay the first nodes of each route.
     """
-    # Disabled couriers are left out of the model entirely (their start and end
-    # nodes too): forbidding them by constraint makes every move towards them
-    # fail late, in propagation, which slows the local search several-fold.
-    active = [v for v in range(cp.n_vehicles) if v not in disabled_vehicles]
-    model_vehicle = {v: m for m, v in enumerate(active)}
-    gone = {cp.starts[v] for v in disabled_vehicles} | {cp.ends[v] for v in disabled_vehicles}
-    keep = [node for node in range(cp.n_nodes) if node not in gone]
-    position = {node: i for i, node in enumerate(keep)}
-    grid = np.ix_(keep, keep)
-    manager = pywrapcp.RoutingIndexManager(
-        len(keep),
-        len(active),
-        [position[cp.starts[v]] for v in active],
-        [position[cp.ends[v]] for v in active],
-    )
+    n, v_count = cp.n_nodes, cp.n_vehicles
+    manager = pywrapcp.RoutingIndexManager(n, v_count, list(cp.starts), list(cp.ends))
     routing = pywrapcp.RoutingModel(manager)
     solver = routing.solver()
-
-    def index(node: int) -> int:
-        return int(manager.NodeToIndex(position[node]))
-
-    def allow(node: int, vehicles: Sequence[int]) -> None:
-        _allow(routing, index(node), [model_vehicle[v] for v in vehicles if v in model_vehicle])
+    index = manager.NodeToIndex
 
     service = cp.node_service_s
-    cost_eval = [routing.RegisterTransitMatrix(m[grid].tolist()) for m in cp.distances_m]
+    cost_eval = [routing.RegisterTransitMatrix(m.tolist()) for m in cp.distances_m]
     time_eval = [
-        routing.RegisterTransitMatrix((m + service[:, None])[grid].tolist()) for m in cp.durations_s
+        routing.RegisterTransitMatrix((m + service[:, None]).tolist()) for m in cp.durations_s
     ]
-    vehicle_time = [time_eval[cp.vehicle_profile[v]] for v in active]
-    for m, v in enumerate(active):
-        routing.SetArcCostEvaluatorOfVehicle(cost_eval[cp.vehicle_profile[v]], m)
-        fixed = cp.couriers[v].fixed_cost if fixed_costs is None else fixed_costs[v]
-        routing.SetFixedCostOfVehicle(fixed, m)
+    vehicle_time = [time_eval[p] for p in cp.vehicle_profile]
+    for v, courier in enumerate(cp.couriers):
+        routing.SetArcCostEvaluatorOfVehicle(cost_eval[cp.vehicle_profile[v]], v)
+        routing.SetFixedCostOfVehicle(courier.fixed_cost, v)
 
     horizon = cp.horizon_s
     routing.AddDimensionWithVehicleTransits(vehicle_time, horizon, horizon, False, "time")
     time = routing.GetDimensionOrDie("time")
-    for node in keep:
+    for node in range(n):
         if cp.node_vehicle[node] < 0 or cp.node_role[node].value == "own":
             _set_windows(time, index(node), cp, node)
-    for m, v in enumerate(active):
-        shift = cp.couriers[v].shift
-        lo, hi = shift.earliest_s, min(shift.latest_s, horizon)
-        time.CumulVar(routing.Start(m)).SetRange(lo, hi)
-        time.CumulVar(routing.End(m)).SetRange(lo, hi)
-        routing.AddVariableMinimizedByFinalizer(time.CumulVar(routing.Start(m)))
-        routing.AddVariableMinimizedByFinalizer(time.CumulVar(routing.End(m)))
+    for v, courier in enumerate(cp.couriers):
+        lo, hi = courier.shift.earliest_s, min(courier.shift.latest_s, horizon)
+        time.CumulVar(routing.Start(v)).SetRange(lo, hi)
+        time.CumulVar(routing.End(v)).SetRange(lo, hi)
+        routing.AddVariableMinimizedByFinalizer(time.CumulVar(routing.Start(v)))
+        routing.AddVariableMinimizedByFinalizer(time.CumulVar(routing.End(v)))
 
     for d in range(cp.node_delta.shape[1]):
-        column = cp.node_delta[keep, d]
+        column = cp.node_delta[:, d]
         if not column.any():
             continue
         load_eval = routing.RegisterUnaryTransitVector(column.tolist())
-        caps = [int(cp.couriers[v].capacity[d]) for v in active]
+        caps = [int(c.capacity[d]) for c in cp.couriers]
         routing.AddDimensionWithVehicleCapacity(load_eval, 0, caps, True, f"load{d}")
 
-    if any(cp.couriers[v].detour_budget_s is not None for v in active):
+    if any(c.detour_budget_s is not None for c in cp.couriers):
         unlimited = 4 * horizon + int(service.sum()) + 1
-        caps = []
-        for v in active:
-            budget = cp.couriers[v].detour_budget_s
-            cap = unlimited if budget is None else own_baseline_busy_s(cp, v) + budget
-            caps.append(min(unlimited, cap))
+        caps = [
+            unlimited
+            if c.detour_budget_s is None
+            else min(unlimited, own_baseline_busy_s(cp, v) + c.detour_budget_s)
+            for v, c in enumerate(cp.couriers)
+        ]
         routing.AddDimensionWithVehicleTransitAndCapacity(vehicle_time, 0, caps, True, "busy")
 
     if any(len(own) > 1 for own in cp.own_nodes):
-        is_own = [1 if cp.node_role[node].value == "own" else 0 for node in keep]
+        is_own = [1 if role.value == "own" else 0 for role in cp.node_role]
         own_eval = routing.RegisterUnaryTransitVector(is_own)
         routing.AddDimension(own_eval, 0, max(len(o) for o in cp.own_nodes), True, "own")
         own_dim = routing.GetDimensionOrDie("own")
@@ -239,13 +232,14 @@ def solve_routes(
                 own_dim.CumulVar(index(node)).SetValue(k)
     for v, nodes in enumerate(cp.own_nodes):
         for node in nodes:
-            allow(node, [v])
+            _allow(routing, index(node), [v])
 
+    all_vehicles = list(range(v_count))
     for k, nodes in enumerate(cp.task_nodes):
-        allowed = [v for v in active if cp.node_skills[nodes[0]] <= cp.couriers[v].skills]
-        if len(allowed) < len(active):
+        allowed = [v for v in all_vehicles if cp.node_skills[nodes[0]] <= cp.couriers[v].skills]
+        if len(allowed) < v_count:
             for node in nodes:
-                allow(node, allowed)
+                _allow(routing, index(node), allowed)
         if len(nodes) == 2:
             p, d = index(nodes[0]), index(nodes[1])
             routing.AddPickupAndDelivery(p, d)
@@ -274,15 +268,22 @@ def solve_routes(
     if settings.solution_limit is not None:
         params.solution_limit = settings.solution_limit
     params.log_search = settings.log_search
+    # OR-Tools' iterated local search starts from its own construction only; from a
+    # warm start, guided local search takes its place.
+    iterated = settings.metaheuristic == "iterated_local_search" and initial_routes is None
+    if iterated:
+        _ruin_and_recreate(params)
+    elif settings.metaheuristic == "iterated_local_search":
+        params.local_search_metaheuristic = _METAHEURISTIC.GUIDED_LOCAL_SEARCH
     routing.CloseModelWithParameters(params)
 
     if locked_prefixes is not None and any(locked_prefixes):
-        locks = [[index(node) for node in locked_prefixes[v]] for v in active]
+        locks = [[index(node) for node in nodes] for nodes in locked_prefixes]
         if not routing.ApplyLocksToAllVehicles(locks, False):
             raise SolverError("the locked route prefixes do not form valid routes")
     initial = None
     if initial_routes is not None:
-        routes = [[index(node) for node in initial_routes[v]] for v in active]
+        routes = [[index(node) for node in nodes] for nodes in initial_routes]
         initial = routing.ReadAssignmentFromRoutes(routes, True)
         if initial is None:
             warnings.warn(
@@ -292,6 +293,8 @@ def solve_routes(
             )
     if initial is not None:
         solution = routing.SolveFromAssignmentWithParameters(initial, params)
+    elif iterated:
+        solution = routing.SolveWithIteratedLocalSearch(params)
     else:
         solution = routing.SolveWithParameters(params)
     status = _status(routing, solution is not None)
@@ -301,22 +304,16 @@ def solve_routes(
             routes=(),
             start_times_s=(),
             objective=0,
-            fixed_costs_zeroed=fixed_costs is not None,
         )
 
     routes_out: list[tuple[int, ...]] = []
     times_out: list[tuple[int, ...]] = []
-    for v in range(cp.n_vehicles):
-        if v not in model_vehicle:
-            earliest = cp.couriers[v].shift.earliest_s
-            routes_out.append((cp.starts[v], cp.ends[v]))
-            times_out.append((earliest, earliest))
-            continue
+    for v in range(v_count):
         visited: list[int] = []
         starts: list[int] = []
-        i = routing.Start(model_vehicle[v])
+        i = routing.Start(v)
         while True:
-            visited.append(keep[manager.IndexToNode(i)])
+            visited.append(manager.IndexToNode(i))
             starts.append(solution.Value(time.CumulVar(i)))
             if routing.IsEnd(i):
                 break
@@ -328,5 +325,4 @@ def solve_routes(
         routes=tuple(routes_out),
         start_times_s=tuple(times_out),
         objective=int(solution.ObjectiveValue()),
-        fixed_costs_zeroed=fixed_costs is not None and not any(fixed_costs),
     )

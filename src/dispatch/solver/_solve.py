@@ -90,7 +90,7 @@ class SolveOptions:
         default="parallel_cheapest_insertion", validator=_one_of(FIRST_SOLUTION_STRATEGIES)
     )
     metaheuristic: str = attrs.field(
-        default="guided_local_search", validator=_one_of(METAHEURISTICS)
+        default="iterated_local_search", validator=_one_of(METAHEURISTICS)
     )
     log_search: bool = False
 
@@ -385,123 +385,15 @@ def _search(
     initial_routes: list[list[int]] | None,
     locked_prefixes: list[list[int]] | None,
 ) -> RawSolution:
-    """Search in phases.
-
-    When couriers carry fixed costs (minimise the number of couriers first),
-    a first phase searches the full objective; a second phase then keeps only
-    the couriers that phase used, drops the fixed costs and polishes distance
-    from the first phase's routes. Guided local search scales its penalties
-    with the objective, so large fixed costs in the objective blunt its
-    distance moves; the second phase removes them.
-    """
-    limit = options.solution_limit
-    if not any(c.fixed_cost for c in cp.couriers):
-        return solve_routes(
-            cp,
-            _settings(options, deadline, 1.0, limit),
-            penalties=penalties,
-            mandatory=mandatory,
-            initial_routes=initial_routes,
-            locked_prefixes=locked_prefixes,
-        )
-    first_limit = None if limit is None else max(1, limit // 3)
-    best = solve_routes(
+    """One search over the whole objective: fixed costs, distance and penalties."""
+    return solve_routes(
         cp,
-        _settings(options, deadline, 0.3, first_limit),
+        _settings(options, deadline, 1.0, options.solution_limit),
         penalties=penalties,
         mandatory=mandatory,
         initial_routes=initial_routes,
         locked_prefixes=locked_prefixes,
     )
-    if not best.routes:
-        return best
-    best = _eliminate_routes(
-        cp,
-        options,
-        deadline,
-        best,
-        first_limit,
-        penalties=penalties,
-        mandatory=mandatory,
-        locked_prefixes=locked_prefixes,
-    )
-    polished = solve_routes(
-        cp,
-        _settings(options, deadline, 1.0, first_limit),
-        penalties=penalties,
-        mandatory=mandatory,
-        initial_routes=[list(nodes[1:-1]) for nodes in best.routes],
-        locked_prefixes=locked_prefixes,
-        fixed_costs=[0] * cp.n_vehicles,
-        disabled_vehicles=_unused(cp, best),
-    )
-    if not polished.routes:
-        return best
-    return polished if _full_objective(cp, polished) <= _full_objective(cp, best) else best
-
-
-def _unused(cp: CompiledProblem, raw: RawSolution) -> frozenset[int]:
-    """Vehicles without any stop in ``raw`` (and without own stops)."""
-    return frozenset(
-        v for v, nodes in enumerate(raw.routes) if len(nodes) <= 2 and not cp.own_nodes[v]
-    )
-
-
-def _served(cp: CompiledProblem, raw: RawSolution) -> set[int]:
-    return {int(cp.node_task[n]) for nodes in raw.routes for n in nodes if cp.node_task[n] >= 0}
-
-
-def _full_objective(cp: CompiledProblem, raw: RawSolution) -> int:
-    """``raw``'s objective with the couriers' fixed costs, whatever the phase charged."""
-    charged = raw.objective
-    fixed = sum(cp.couriers[v].fixed_cost for v, r in enumerate(raw.routes) if len(r) > 2)
-    return charged + fixed if raw.fixed_costs_zeroed else charged
-
-
-def _eliminate_routes(
-    cp: CompiledProblem,
-    options: SolveOptions,
-    deadline: float | None,
-    best: RawSolution,
-    solutions: int | None,
-    *,
-    penalties: list[int],
-    mandatory: frozenset[int],
-    locked_prefixes: list[list[int]] | None,
-) -> RawSolution:
-    """Route elimination: empty the smallest route and let the search re-insert its tasks.
-
-    An attempt succeeds when every task served before is served again with
-    one courier fewer. Stops at the first failure, or when 30 % of the time
-    is left (kept for polishing distance).
-    """
-    total = None if deadline is None else deadline - time.perf_counter()
-    while True:
-        if deadline is not None and total is not None and (
-            deadline - time.perf_counter() < 0.45 * total
-        ):
-            return best
-        routes = [(len(nodes), v) for v, nodes in enumerate(best.routes) if len(nodes) > 2]
-        if len(routes) <= 1:
-            return best
-        _, victim = min(routes)
-        if cp.own_nodes[victim] or (locked_prefixes and locked_prefixes[victim]):
-            return best
-        attempt = solve_routes(
-            cp,
-            _settings(options, deadline, 0.25, solutions),
-            penalties=penalties,
-            mandatory=mandatory,
-            initial_routes=[
-                [] if v == victim else list(nodes[1:-1]) for v, nodes in enumerate(best.routes)
-            ],
-            locked_prefixes=locked_prefixes,
-            fixed_costs=[0] * cp.n_vehicles,
-            disabled_vehicles=_unused(cp, best) | {victim},
-        )
-        if not attempt.routes or not _served(cp, best) <= _served(cp, attempt):
-            return best
-        best = attempt
 
 
 def _node_map(
