@@ -23,7 +23,7 @@ from dispatch.plan import (
 )
 from dispatch.solver._compile import CompiledProblem, compile_problem
 from dispatch.solver._feasibility import check_own_routes, prove_unservable
-from dispatch.solver._insertion import cheapest_insertion
+from dispatch.solver._insertion import DeadlineReached, cheapest_insertion
 from dispatch.solver._ortools import (
     FIRST_SOLUTION_STRATEGIES,
     METAHEURISTICS,
@@ -197,24 +197,56 @@ def _route(cp: CompiledProblem, v: int, nodes: tuple[int, ...], starts: tuple[in
     )
 
 
-def _explain(cp: CompiledProblem, raw: RawSolution, task: int, penalty: int) -> Unassigned:
-    """Why a feasible-in-principle task was left out, with its cheapest insertion cost."""
+def _explain(
+    cp: CompiledProblem, raw: RawSolution, task: int, penalty: int, deadline: float | None
+) -> Unassigned:
+    """Why a feasible-in-principle task was left out, with its cheapest insertion cost.
+
+    Couriers with an empty route and identical attributes are tried once. When
+    ``deadline`` passes first, the reason stays ``COST`` without a cost.
+    """
+    task_id = cp.task_ids[task]
     best: int | None = None
     blocked_by_detour = False
-    for v, courier in enumerate(cp.couriers):
-        route = raw.routes[v]
-        limit = None
-        if courier.detour_budget_s is not None:
-            limit = own_baseline_busy_s(cp, v) + courier.detour_budget_s
-        used = len(route) > 2
-        found = cheapest_insertion(cp, v, route, task, busy_limit=limit)
-        if found is None and limit is not None:
-            blocked_by_detour |= cheapest_insertion(cp, v, route, task, busy_limit=None) is not None
-            continue
-        if found is not None:
-            cost = found[0] + (0 if used else courier.fixed_cost)
-            best = cost if best is None else min(best, cost)
-    task_id = cp.task_ids[task]
+    seen_empty: set[tuple[object, ...]] = set()
+    try:
+        for v, courier in enumerate(cp.couriers):
+            route = raw.routes[v]
+            used = len(route) > 2
+            if not used:
+                key = (
+                    courier.start,
+                    courier.end,
+                    courier.shift,
+                    courier.capacity,
+                    courier.skills,
+                    courier.profile,
+                    courier.detour_budget_s,
+                    courier.fixed_cost,
+                )
+                if key in seen_empty:
+                    continue
+                seen_empty.add(key)
+            limit = None
+            if courier.detour_budget_s is not None:
+                limit = own_baseline_busy_s(cp, v) + courier.detour_budget_s
+            found = cheapest_insertion(cp, v, route, task, busy_limit=limit, deadline=deadline)
+            if found is None and limit is not None:
+                unlimited = cheapest_insertion(
+                    cp, v, route, task, busy_limit=None, deadline=deadline
+                )
+                blocked_by_detour |= unlimited is not None
+                continue
+            if found is not None:
+                cost = found[0] + (0 if used else courier.fixed_cost)
+                best = cost if best is None else min(best, cost)
+    except DeadlineReached:
+        return Unassigned(
+            task_id=task_id,
+            reason=UnassignedReason.COST,
+            detail="left out for cost or priority; its insertion cost was not evaluated "
+            "within the time limit",
+        )
     if best is not None:
         return Unassigned(
             task_id=task_id,
@@ -343,7 +375,8 @@ def solve(
     ]
     served = {int(cp.node_task[n]) for nodes in raw.routes for n in nodes if cp.node_task[n] >= 0}
     dropped = [k for k in range(len(cp.task_ids)) if k not in served]
-    unassigned += [_explain(cp, raw, k, penalties[k]) for k in dropped]
+    explain_by = None if options.time_limit_s is None else began + options.time_limit_s
+    unassigned += [_explain(cp, raw, k, penalties[k], explain_by) for k in dropped]
     vehicle_of = {c.id: v for v, c in enumerate(cp.couriers)}
     objective = ObjectiveParts(
         distance_m=sum(r.distance_m for r in routes),
