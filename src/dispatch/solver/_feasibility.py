@@ -59,17 +59,38 @@ def check_own_routes(cp: CompiledProblem) -> None:
         )
 
 
-def _latest_in(windows: tuple[TimeWindow, ...], lo: int, hi: int) -> int | None:
-    """The largest time in ``[lo, hi]`` inside the windows (None when empty)."""
-    if hi < lo:
-        return None
-    if not windows:
-        return hi
-    best = None
-    for w in windows:
-        a, b = max(lo, w.earliest_s), min(hi, w.latest_s)
-        if a <= b:
-            best = b
+def _shortest_ride(cp: CompiledProblem, v: int, nodes: tuple[int, ...]) -> int | None:
+    """Shortest ride vehicle ``v`` alone can achieve for a pair, over all window choices.
+
+    For a pickup window ``wp`` and a drop-off window ``wd``, the pickup should
+    start as late as it can while the drop-off still starts at its earliest:
+    at ``wd.earliest - service - travel``, clamped into what ``wp``, the
+    arrival and ``wd.latest`` allow. That choice minimises both the ride and
+    the drop-off time, so checking it per pair of windows is exact. None when
+    no pair of windows gives a schedule within the shift.
+    """
+    courier = cp.couriers[v]
+    dur = cp.duration(v)
+    p, d = nodes
+    s_p, s_d = int(cp.node_service_s[p]), int(cp.node_service_s[d])
+    travel = int(dur[p, d])
+    arrival = courier.shift.earliest_s + int(dur[cp.starts[v], p])
+    shift_end = courier.shift.latest_s
+    to_end = int(dur[d, cp.ends[v]])
+    whole = (TimeWindow(0, shift_end),)
+    best: int | None = None
+    for wp in cp.node_windows[p] or whole:
+        for wd in cp.node_windows[d] or whole:
+            lo = max(arrival, wp.earliest_s)
+            hi = min(wp.latest_s, wd.latest_s - s_p - travel)
+            if lo > hi:
+                continue
+            start_p = min(max(wd.earliest_s - s_p - travel, lo), hi)
+            start_d = max(start_p + s_p + travel, wd.earliest_s)
+            if start_d + s_d + to_end > shift_end:
+                continue
+            ride_s = start_d - start_p - s_p
+            best = ride_s if best is None else min(best, ride_s)
     return best
 
 
@@ -106,14 +127,10 @@ def _alone(cp: CompiledProblem, v: int, nodes: tuple[int, ...]) -> tuple[bool, s
     task = int(cp.node_task[nodes[0]])
     ride = cp.max_ride_s[task]
     if ride is not None and len(nodes) == 2:
-        p, d = nodes
-        travel, s_p = int(dur[p, d]), int(cp.node_service_s[p])
-        t_p = _latest_in(cp.node_windows[p], starts[0], starts[1] - s_p - travel)
-        best_ride = starts[1] - (t_p if t_p is not None else starts[0]) - s_p
-        if best_ride > ride:
-            return False, (
-                f"shortest possible ride {best_ride} s exceeds the maximum ride time {ride} s"
-            )
+        shortest = _shortest_ride(cp, v, nodes)
+        if shortest is None or shortest > ride:
+            what = "no schedule" if shortest is None else f"shortest possible ride {shortest} s"
+            return False, f"{what} within the windows and shift; maximum ride time {ride} s"
     return True, ""
 
 

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import math
 import time
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
 import numpy as np
 
-from dispatch.errors import InvalidInputError, PrecisionWarning, UnknownReferenceError
+from dispatch.errors import (
+    DispatchWarning,
+    InvalidInputError,
+    PrecisionWarning,
+    UnknownReferenceError,
+)
 from dispatch.model import Problem
 from dispatch.plan import (
     ObjectiveParts,
     Plan,
     PlannedStop,
     Route,
+    SolveStatus,
     StopRole,
     Unassigned,
     UnassignedReason,
@@ -39,15 +46,39 @@ _INT64_SAFE = 2**62
 _PRECISION_WARN = 2**53
 
 
+#: Longest time limit accepted (about eleven days); OR-Tools takes milliseconds in 64 bits.
+MAX_TIME_LIMIT_S = 1e6
+#: Wall-clock safety net for runs bounded by a solution limit only: a metaheuristic
+#: never stops by itself when the model has fewer improving solutions than the limit.
+SAFETY_TIME_LIMIT_S = 300.0
+
+
 def _positive_or_none(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is None:
         return
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        raise InvalidInputError(f"SolveOptions.{attribute.name}", f"must be > 0, got {value!r}")
+    name = f"SolveOptions.{attribute.name}"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidInputError(name, f"must be a number > 0, got {value!r}")
+    if not (math.isfinite(value) and value > 0):
+        raise InvalidInputError(name, f"must be > 0, got {value!r}")
+    if value > MAX_TIME_LIMIT_S and attribute.name == "time_limit_s":
+        raise InvalidInputError(name, f"must be at most {MAX_TIME_LIMIT_S:g} s, got {value!r}")
 
 
-def _one_of(choices: Mapping[str, int]) -> attrs.validators._InValidator:  # type: ignore[name-defined]
-    return attrs.validators.in_(tuple(choices))
+def _seed(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidInputError("SolveOptions.seed", f"must be an int >= 0, got {value!r}")
+
+
+def _one_of(choices: Mapping[str, int]) -> Callable[[object, attrs.Attribute[Any], object], None]:
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value not in choices:
+            raise InvalidInputError(
+                f"SolveOptions.{attribute.name}",
+                f"{value!r} is not one of {', '.join(sorted(choices))}",
+            )
+
+    return check
 
 
 @attrs.frozen(kw_only=True)
@@ -60,7 +91,10 @@ class SolveOptions:
         Wall-clock budget for the whole call (model building included).
     solution_limit
         Stop after this many improving solutions; with no time limit the run
-        is deterministic.
+        is deterministic. Without a time limit, a safety net of
+        ``SAFETY_TIME_LIMIT_S`` seconds still bounds the search, because a
+        metaheuristic does not stop by itself when fewer improving solutions
+        exist than the limit asks for.
     seed
         Permutes the order in which tasks are handed to OR-Tools, which
         changes tie-breaking in construction and local search. The same seed
@@ -85,7 +119,7 @@ class SolveOptions:
 
     time_limit_s: float | None = attrs.field(default=10.0, validator=_positive_or_none)
     solution_limit: int | None = attrs.field(default=None, validator=_positive_or_none)
-    seed: int = attrs.field(default=0, validator=attrs.validators.instance_of(int))
+    seed: int = attrs.field(default=0, validator=_seed)
     first_solution: str = attrs.field(
         default="parallel_cheapest_insertion", validator=_one_of(FIRST_SOLUTION_STRATEGIES)
     )
@@ -343,8 +377,17 @@ def solve(
     prefix_nodes = _remap(prefixes, node_map)
     mandatory = frozenset(new_of_old[k] for k in locked_tasks)
     penalties = _penalties(cp)
+    if cp.n_vehicles == 0:  # every task was proven unservable (NO_COURIER); nothing to route
+        return Plan(
+            routes=(),
+            unassigned=tuple(rejected[k] for k in sorted(rejected)),
+            objective=ObjectiveParts(distance_m=0, fixed_cost=0, penalty=0),
+            status=SolveStatus.OPTIMAL,
+            runtime_s=time.perf_counter() - began,
+        )
 
-    deadline = None if options.time_limit_s is None else began + options.time_limit_s * 0.97
+    budget_s = SAFETY_TIME_LIMIT_S if options.time_limit_s is None else options.time_limit_s
+    deadline = began + budget_s * 0.97
     raw = _search(
         cp,
         options,
@@ -392,41 +435,43 @@ def solve(
     )
 
 
-def _settings(
-    options: SolveOptions, deadline: float | None, share: float, solutions: int | None
-) -> SearchSettings:
-    """Search settings for a phase that may use ``share`` of what is left."""
-    remaining = None
-    if deadline is not None:
-        remaining = max(0.01, (deadline - time.perf_counter()) * share)
-    return SearchSettings(
-        time_limit_s=remaining,
-        solution_limit=solutions,
-        first_solution=options.first_solution,
-        metaheuristic=options.metaheuristic,
-        log_search=options.log_search,
-    )
-
-
 def _search(
     cp: CompiledProblem,
     options: SolveOptions,
-    deadline: float | None,
+    deadline: float,
     *,
     penalties: list[int],
     mandatory: frozenset[int],
     initial_routes: list[list[int]] | None,
     locked_prefixes: list[list[int]] | None,
 ) -> RawSolution:
-    """One search over the whole objective: fixed costs, distance and penalties."""
-    return solve_routes(
+    """One search over the whole objective (fixed costs, distance, penalties) until ``deadline``."""
+    # Without tasks nothing is left to decide (own stops keep their order): the first
+    # solution is optimal, and a metaheuristic would otherwise search until the deadline.
+    solutions = 1 if not cp.task_ids else options.solution_limit
+    settings = SearchSettings(
+        time_limit_s=max(0.01, deadline - time.perf_counter()),
+        solution_limit=solutions,
+        first_solution=options.first_solution,
+        metaheuristic=options.metaheuristic,
+        log_search=options.log_search,
+    )
+    raw = solve_routes(
         cp,
-        _settings(options, deadline, 1.0, options.solution_limit),
+        settings,
         penalties=penalties,
         mandatory=mandatory,
         initial_routes=initial_routes,
         locked_prefixes=locked_prefixes,
     )
+    if options.time_limit_s is None and time.perf_counter() >= deadline:
+        warnings.warn(
+            f"the solution limit was not reached within the {SAFETY_TIME_LIMIT_S:g} s safety "
+            "net; the plan is the best found by then (set time_limit_s to choose the budget)",
+            DispatchWarning,
+            stacklevel=3,
+        )
+    return raw
 
 
 def _node_map(
