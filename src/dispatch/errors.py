@@ -42,6 +42,9 @@ class InvalidInputError(DispatchError, ValueError):
         self.message = message
         super().__init__(f"{field}: {message}")
 
+    def __reduce__(self) -> tuple[object, ...]:  # picklable across process boundaries
+        return (type(self), (self.field, self.message))
+
 
 class UnknownReferenceError(DispatchError, KeyError):
     """A reference (task id, courier id, road node) that does not exist."""
@@ -53,6 +56,9 @@ class UnknownReferenceError(DispatchError, KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the whole message
         return f"unknown {self.kind} {self.ref!r}"
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.kind, self.ref))
 
 
 class UnreachableError(DispatchError):
@@ -69,6 +75,9 @@ class UnreachableError(DispatchError):
         more = f" (and {count - len(self.pairs)} more)" if count > len(self.pairs) else ""
         super().__init__(f"{count} unreachable node pair(s): {shown}{more}")
 
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.pairs, self.count))
+
 
 class FormatError(InvalidInputError):
     """A file that does not follow its format; names the file and line."""
@@ -78,6 +87,10 @@ class FormatError(InvalidInputError):
         self.source = source
         self.line = line
         super().__init__(where, message)
+        self.message = message
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.source, self.line, self.message))
 
 
 class SolverError(DispatchError):

@@ -58,7 +58,6 @@ FIRST_SOLUTION_STRATEGIES: Mapping[str, int] = {
     "parallel_cheapest_insertion": _FIRST_SOLUTION.PARALLEL_CHEAPEST_INSERTION,
     "local_cheapest_insertion": _FIRST_SOLUTION.LOCAL_CHEAPEST_INSERTION,
     "global_cheapest_arc": _FIRST_SOLUTION.GLOBAL_CHEAPEST_ARC,
-    "savings": _FIRST_SOLUTION.SAVINGS,
     "path_cheapest_arc": _FIRST_SOLUTION.PATH_CHEAPEST_ARC,
     "automatic": _FIRST_SOLUTION.AUTOMATIC,
 }
