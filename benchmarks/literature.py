@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from dispatch import SolveOptions
-from dispatch.cli import InstanceFormat, solve_instance
+from dispatch.cli import InstanceFormat, positive_seconds, solve_instance
 from dispatch.errors import DispatchError
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -221,16 +221,6 @@ def write_json(data: Row, path: Path) -> None:
     tmp.replace(path)
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
-    return value
-
-
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -250,7 +240,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--set", required=True, choices=sorted(SETS), dest="set_name")
     parser.add_argument(
         "--time-limit",
-        type=_positive_float,
+        type=positive_seconds,
         default=None,
         metavar="S",
         help=f"seconds per instance (default {DEFAULT_TIME_LIMIT_S:g}; "

@@ -48,7 +48,14 @@ from dispatch.plan import Plan, PlannedStop, Route, StopRole
 from dispatch.solver import SolveOptions, solve
 from dispatch.validation import Violation, validate
 
-__all__ = ["InstanceFormat", "SolveReport", "guess_format", "main", "solve_instance"]
+__all__ = [
+    "InstanceFormat",
+    "SolveReport",
+    "guess_format",
+    "main",
+    "positive_seconds",
+    "solve_instance",
+]
 
 InstanceFormat = Literal["lilim", "solomon", "sartori", "json"]
 FORMATS: tuple[InstanceFormat, ...] = get_args(InstanceFormat)
@@ -540,7 +547,12 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def _positive_float(text: str) -> float:
+def positive_seconds(text: str) -> float:
+    """argparse type for a time limit: a number of seconds > 0.
+
+    >>> positive_seconds("2.5")
+    2.5
+    """
     try:
         value = float(text)
     except ValueError:
@@ -566,7 +578,7 @@ def _int_at_least(minimum: int) -> Callable[[str], int]:
 def _add_search_options(parser: argparse.ArgumentParser, time_limit_s: float) -> None:
     parser.add_argument(
         "--time-limit",
-        type=_positive_float,
+        type=positive_seconds,
         default=time_limit_s,
         metavar="S",
         help=f"search time in seconds (default {time_limit_s:g})",
@@ -605,7 +617,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument(
         "--time-limit",
-        type=_positive_float,
+        type=positive_seconds,
         default=5.0,
         metavar="S",
         help="search time in seconds (default 5)",
