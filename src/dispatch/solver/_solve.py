@@ -297,7 +297,8 @@ def _explain(
     return Unassigned(
         task_id=task_id,
         reason=UnassignedReason.COST,
-        detail="no room left in the plan: the couriers' time and capacity went to other tasks",
+        detail="no feasible place in any route of this plan: windows, shifts, capacity, own "
+        "stops or other tasks leave no room",
     )
 
 
