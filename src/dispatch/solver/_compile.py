@@ -19,7 +19,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from dispatch.model import Courier, Errand, Location, MealDelivery, Problem, Stop, TimeWindow
+from dispatch.model import Courier, Location, Problem, Stop, Task, TimeWindow, Visit
 from dispatch.model import TravelProfile as Profile
 from dispatch.plan import StopRole
 
@@ -131,10 +131,10 @@ class CompiledProblem:
         return np.asarray(self.couriers[vehicle].capacity, dtype=np.int64)
 
 
-def _stops_of(task: object) -> list[tuple[StopRole, Stop]]:
-    if isinstance(task, Errand | MealDelivery):
-        return [(StopRole.PICKUP, task.pickup), (StopRole.DROPOFF, task.dropoff)]
-    return [(StopRole.VISIT, task.stop)]  # type: ignore[attr-defined]
+def _stops_of(task: Task) -> list[tuple[StopRole, Stop]]:
+    if isinstance(task, Visit):
+        return [(StopRole.VISIT, task.stop)]
+    return [(StopRole.PICKUP, task.pickup), (StopRole.DROPOFF, task.dropoff)]
 
 
 def compile_problem(problem: Problem, task_ids: Sequence[str] | None = None) -> CompiledProblem:
