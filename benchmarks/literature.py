@@ -73,11 +73,14 @@ def spread(files: Sequence[Path], count: int) -> list[Path]:
     return [files[round(k * step)] for k in range(count)]
 
 
-def run_instance(path: str, set_name: InstanceFormat, time_limit_s: float, seed: int) -> Row:
+def run_instance(
+    path: str, set_name: InstanceFormat, time_limit_s: float, seed: int, workers: int = 1
+) -> Row:
     """Solve one instance in a worker process; a row of plain data (never raises)."""
     row: Row = {"instance": Path(path).stem, "file": path}
+    options = SolveOptions(time_limit_s=time_limit_s, seed=seed, workers=workers)
     try:
-        report = solve_instance(path, set_name, SolveOptions(time_limit_s=time_limit_s, seed=seed))
+        report = solve_instance(path, set_name, options)
     except (DispatchError, OSError) as error:
         return {**row, "feasible": False, "error": " ".join(str(error).split())}
     best = report.best
@@ -254,6 +257,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--seed", type=int, default=0, metavar="N", help="solver seed (default 0)")
     parser.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="searches per instance (SolveOptions.workers; default 1); "
+        "use --jobs 1 --workers 2 to give each instance both cores",
+    )
+    parser.add_argument(
         "--quick",
         action="store_true",
         help=f"CI mode: {QUICK_INSTANCES} instances spread over the set, "
@@ -298,14 +309,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     print(
         f"{args.set_name}: {len(files)} instance(s), {time_limit_s:g} s each, "
-        f"{args.jobs} job(s), from {folder}"
+        f"{args.jobs} job(s) x {args.workers} worker(s), from {folder}"
     )
     print(format_row(None))
     rows: dict[str, Row] = {}
     context = multiprocessing.get_context("spawn")  # fresh workers, no state forked from here
     with concurrent.futures.ProcessPoolExecutor(max_workers=args.jobs, mp_context=context) as pool:
         futures = [
-            pool.submit(run_instance, str(f), args.set_name, time_limit_s, args.seed) for f in files
+            pool.submit(run_instance, str(f), args.set_name, time_limit_s, args.seed, args.workers)
+            for f in files
         ]
         for future in concurrent.futures.as_completed(futures):
             row = future.result()
@@ -321,6 +333,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "time_limit_s": time_limit_s,
             "seed": args.seed,
             "jobs": args.jobs,
+            "workers": args.workers,
             "quick": args.quick,
             "data": str(folder),
             "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),

@@ -38,6 +38,7 @@ from dispatch.solver._ortools import (
     SearchSettings,
     solve_routes,
 )
+from dispatch.solver._portfolio import run_portfolio
 from dispatch.solver._schedule import own_baseline_busy_s
 
 __all__ = ["SolveOptions", "solve"]
@@ -68,6 +69,11 @@ def _positive_or_none(instance: object, attribute: attrs.Attribute[Any], value: 
 def _seed(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise InvalidInputError("SolveOptions.seed", f"must be an int >= 0, got {value!r}")
+
+
+def _workers(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidInputError("SolveOptions.workers", f"must be an int >= 1, got {value!r}")
 
 
 def _one_of(choices: Mapping[str, int]) -> Callable[[object, attrs.Attribute[Any], object], None]:
@@ -102,6 +108,12 @@ class SolveOptions:
     first_solution, metaheuristic
         OR-Tools strategies by name (see ``FIRST_SOLUTION_STRATEGIES`` and
         ``METAHEURISTICS`` in ``dispatch.solver``).
+    workers
+        Searches run at once: this process plus ``workers - 1`` processes with
+        seeds ``seed + 1``, ``seed + 2``, ...; the plan with the lowest
+        objective is kept (ties: this process's). Each worker process pays
+        for starting Python and importing OR-Tools (about a second) out of the
+        same deadline.
 
     Examples
     --------
@@ -127,6 +139,7 @@ class SolveOptions:
         default="iterated_local_search", validator=_one_of(METAHEURISTICS)
     )
     log_search: bool = False
+    workers: int = attrs.field(default=1, validator=_workers)
 
     def __attrs_post_init__(self) -> None:
         if self.time_limit_s is None and self.solution_limit is None:
@@ -350,6 +363,22 @@ def solve(
     """
     began = time.perf_counter()
     options = options or SolveOptions()
+    if options.workers > 1:
+        deadline_epoch = (
+            None if options.time_limit_s is None else time.time() + options.time_limit_s
+        )
+        plan = run_portfolio(
+            problem,
+            options,
+            lambda: solve(
+                problem, attrs.evolve(options, workers=1), warm_start=warm_start, locked=locked
+            ),
+            seeds=[options.seed + k for k in range(1, options.workers)],
+            deadline_epoch=deadline_epoch,
+            warm_start=warm_start,
+            locked=locked,
+        )
+        return attrs.evolve(plan, runtime_s=time.perf_counter() - began)
     if locked and warm_start is None:
         raise InvalidInputError("locked", "locking route prefixes needs a warm_start plan")
     full = compile_problem(problem)
