@@ -247,3 +247,15 @@ def test_solve_violations_exit_1_with_the_list(
     err = capsys.readouterr().err
     assert "TASK_MISSING 'milk'" in err and "TASK_MISSING 'hello'" in err
     assert not output.exists()
+
+
+def test_solve_with_two_workers_serves_every_task(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--workers 2 runs the portfolio and still writes a valid plan serving every task."""
+    problem_file = tmp_path / "tiny.json"
+    dump_problem(tiny_problem(), problem_file)
+    output = tmp_path / "solution.json"
+    assert main(["solve", str(problem_file), *FAST, "--workers", "2", "--output", str(output)]) == 0
+    assert "all 2 tasks served" in capsys.readouterr().out
+    assert json.loads(output.read_text(encoding="utf-8"))["unassigned"] == []

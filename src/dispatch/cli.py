@@ -593,6 +593,13 @@ def _add_search_options(parser: argparse.ArgumentParser, time_limit_s: float) ->
         metavar="N",
         help="also stop after N improving solutions (deterministic together with --seed)",
     )
+    parser.add_argument(
+        "--workers",
+        type=_int_at_least(1),
+        default=1,
+        metavar="N",
+        help="searches run at once, one per core, best plan kept (default 1)",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -661,7 +668,10 @@ def _run_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     district = demo_district(args.seed)
     problem = district.problem
     options = SolveOptions(
-        time_limit_s=args.time_limit, solution_limit=args.solution_limit, seed=args.seed
+        time_limit_s=args.time_limit,
+        solution_limit=args.solution_limit,
+        seed=args.seed,
+        workers=args.workers,
     )
     print(
         f"Demo district (seed {args.seed}): {district.graph.number_of_nodes()} street "
@@ -690,7 +700,10 @@ def _run_solve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.output is not None and not args.output.parent.is_dir():
         raise InvalidInputError(str(args.output), "its folder does not exist")
     options = SolveOptions(
-        time_limit_s=args.time_limit, solution_limit=args.solution_limit, seed=args.seed
+        time_limit_s=args.time_limit,
+        solution_limit=args.solution_limit,
+        seed=args.seed,
+        workers=args.workers,
     )
     report = solve_instance(path, args.format, options)
     if report.violations:
