@@ -593,6 +593,10 @@ def _add_search_options(parser: argparse.ArgumentParser, time_limit_s: float) ->
         metavar="N",
         help="also stop after N improving solutions (deterministic together with --seed)",
     )
+    _add_workers_option(parser)
+
+
+def _add_workers_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--workers",
         type=_int_at_least(1),
@@ -636,6 +640,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="also stop after N improving solutions",
     )
+    _add_workers_option(demo)
     solve_cmd = commands.add_parser(
         "solve",
         help="solve a benchmark instance or a JSON problem and write the routes",
