@@ -4,10 +4,11 @@
 integer points (``ceil`` of scaled Euclidean distances, so the triangle
 inequality holds), sometimes different per travel profile; 1-4 couriers with
 closed or open ends, shifts, one or more capacity dimensions, skills, profiles,
-fixed costs, detour budgets and own stops whose windows are cut around a
-simulated own route, so every courier can serve its own stops alone; and 0-8
-tasks mixing errands (with or without a maximum ride time), meal deliveries
-and visits with zero to three windows per stop, priorities, skills and loads.
+fixed costs, detour budgets, accepted task kinds, task caps and own stops whose
+windows are cut around a simulated own route, so every courier can serve its
+own stops alone; and 0-8 tasks mixing errands (with or without a maximum ride
+time), meal deliveries and visits with zero to three windows per stop,
+priorities, skills and loads.
 
 Cost is controlled by the tests' ``max_examples`` (see :func:`examples`), not
 by narrowing what is drawn. :func:`tiny_problems` is the same generator with
@@ -66,6 +67,10 @@ _LOAD = st.integers(0, 4)
 _CAPACITY = st.integers(0, 6)
 _BUDGET = st.one_of(st.none(), st.integers(0, 1500))
 _FIXED_COST = st.sampled_from([0, 0, 10, 500, 5000])
+_ACCEPTS = st.one_of(
+    st.none(), st.none(), st.frozensets(st.sampled_from(["errand", "meal", "visit"]), min_size=1)
+)
+_MAX_TASKS = st.one_of(st.none(), st.none(), st.integers(0, 3))
 _PROFILE = st.sampled_from(list(TravelProfile))
 _COURIER_SKILLS = st.frozensets(st.sampled_from(SKILLS))
 _TASK_SKILL_SETS = st.frozensets(st.sampled_from(_TASK_SKILLS), max_size=2)
@@ -247,6 +252,8 @@ def _courier(
         own_stops=own,
         detour_budget_s=draw(_BUDGET),
         fixed_cost=draw(_FIXED_COST),
+        accepts=draw(_ACCEPTS),
+        max_tasks=draw(_MAX_TASKS),
     )
 
 

@@ -510,6 +510,16 @@ CASES: list[tuple[str, Mutation, set[ViolationKind]]] = [
         {K.SKILL},
     ),
     (
+        "courier does not take the kinds",
+        problem_only(lambda p: with_courier(p, "c1", accepts=["water"])),
+        {K.KIND},
+    ),
+    (
+        "courier over its task cap",
+        problem_only(lambda p: with_courier(p, "c1", max_tasks=1)),
+        {K.TASK_CAP},
+    ),
+    (
         "own stop left out",
         rerouted("c1", [s for s in C1_STEPS if s != (OWN, "p2")]),
         {K.OWN_STOP_MISSING},
@@ -622,6 +632,12 @@ def test_skill_is_reported_once_per_task() -> None:
     """A paired task the courier may not take is one SKILL violation, at its pickup."""
     found = validate(with_courier(PROBLEM, "c1", skills=()), PLAN)
     assert [(v.kind, v.ref, v.stop_index) for v in found] == [(K.SKILL, "e1", 1)]
+
+
+def test_task_cap_reports_the_count() -> None:
+    """Two tasks on a route capped at one: one TASK_CAP violation with both numbers."""
+    found = validate(with_courier(PROBLEM, "c1", max_tasks=1), PLAN)
+    assert [(v.kind, v.ref, v.values) for v in found] == [(K.TASK_CAP, "c1", (2, 1))]
 
 
 # --- garbage in, violations out ----------------------------------------------------------------

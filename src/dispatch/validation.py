@@ -132,6 +132,10 @@ class ViolationKind(enum.Enum):
     """Too long from leaving the pickup to starting the drop-off. values: (ride_s, max_ride_s)."""
     SKILL = "skill"
     """The courier lacks a skill the task needs. values: ()."""
+    KIND = "kind"
+    """The courier does not take tasks of this kind (``Courier.accepts``). values: ()."""
+    TASK_CAP = "task_cap"
+    """The route carries more tasks than ``Courier.max_tasks``. values: (tasks, max_tasks)."""
     OWN_STOP_MISSING = "own_stop_missing"
     """A courier's own stop is not on its route. values: ()."""
     OWN_STOP_ORDER = "own_stop_order"
@@ -442,14 +446,14 @@ def _check_route(
             )
         )
     placed = [_place(index, route, pos, courier, found) for pos in range(len(stops))]
-    skill_checked: set[str] = set()
+    tasks_seen: set[str] = set()
     for pos, (stop, where) in enumerate(zip(stops, placed, strict=True)):
         if stop.role in _TASK_ROLES and stop.ref in index.tasks:
             seen = _Seen(route_no, pos, stop.role, stop.start_s, route.courier_id)
             tally.task_stops.setdefault(stop.ref, []).append(seen)
         task = where.task
-        if courier is not None and task is not None and task.id not in skill_checked:
-            skill_checked.add(task.id)  # reported once per task and route, at its first stop
+        if courier is not None and task is not None and task.id not in tasks_seen:
+            tasks_seen.add(task.id)  # reported once per task and route, at its first stop
             missing = task.skills - courier.skills
             if missing:
                 found.append(
@@ -460,8 +464,27 @@ def _check_route(
                         f"needs skill(s) {sorted(missing)} that courier {courier.id!r} lacks",
                     )
                 )
+            if not courier.takes(task.kind):
+                found.append(
+                    _stop_violation(
+                        ViolationKind.KIND,
+                        route,
+                        pos,
+                        f"is of kind {task.kind!r}, which courier {courier.id!r} does not take",
+                    )
+                )
     if courier is None:
         return found
+    if courier.max_tasks is not None and len(tasks_seen) > courier.max_tasks:
+        found.append(
+            _route_violation(
+                ViolationKind.TASK_CAP,
+                route,
+                f"carries {len(tasks_seen)} tasks, courier {courier.id!r} takes at most "
+                f"{courier.max_tasks}",
+                (len(tasks_seen), courier.max_tasks),
+            )
+        )
     _check_own_order(route, courier, tally, found)
     _check_schedule(index, route, courier, placed, endpoints_ok, found)
     return found

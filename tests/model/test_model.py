@@ -57,6 +57,9 @@ def errand(**changes: object) -> Errand:
         (lambda: courier(capacity=(2, -1)), "Courier.capacity (id 'c1')"),
         (lambda: courier(detour_budget_s=-5), "Courier.detour_budget_s (id 'c1')"),
         (lambda: courier(fixed_cost=-1), "Courier.fixed_cost (id 'c1')"),
+        (lambda: courier(max_tasks=-1), "Courier.max_tasks (id 'c1')"),
+        (lambda: courier(accepts=["groceries", ""]), "Courier.accepts (id 'c1')"),
+        (lambda: courier(accepts=[3]), "Courier.accepts (id 'c1')"),
         (lambda: courier(profile="rocket"), "Courier.profile"),
         (
             lambda: courier(

@@ -306,7 +306,9 @@ class BruteForce:
         tasks = [self.problem.task(t) for t in sorted(task_ids)]
         if not tasks and not courier.own_stops:
             return 0  # an unused courier has no route at all
-        if any(not t.skills <= courier.skills for t in tasks):
+        if any(not t.skills <= courier.skills or not courier.takes(t.kind) for t in tasks):
+            return None
+        if courier.max_tasks is not None and len(tasks) > courier.max_tasks:
             return None
         metres = routes.best(tasks)
         return None if metres is None else metres + courier.fixed_cost

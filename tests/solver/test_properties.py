@@ -38,7 +38,7 @@ Reason = UnassignedReason
 OPTIONS = SolveOptions(time_limit_s=None, solution_limit=40, metaheuristic="greedy_descent")
 #: The pre-solve checks, in order: the furthest any courier gets through them decides the
 #: reason (one courier lacking the skill, another the capacity: CAPACITY).
-STAGES = (Reason.SKILL, Reason.CAPACITY, Reason.TIME_WINDOW)
+STAGES = (Reason.SKILL, Reason.KIND, Reason.TASK_CAP, Reason.CAPACITY, Reason.TIME_WINDOW)
 TASK_ROLES = (StopRole.PICKUP, StopRole.DROPOFF, StopRole.VISIT)
 
 
@@ -51,17 +51,21 @@ def _solved(
 
 
 def _stage(problem: Problem, routes: CourierRoutes, task_id: str) -> int:
-    """How many of skill, capacity and serving-it-alone (times) the courier passes, 0..3."""
+    """How many of skill, kind, cap, capacity and serving it alone (times) pass, 0..5."""
     task = problem.task(task_id)
     courier = routes.courier
     if not task.skills <= courier.skills:
         return 0
+    if not courier.takes(task.kind):
+        return 1
+    if courier.max_tasks == 0:
+        return 2
     load = problem.load_of(task)
     if any(x > c for x, c in zip(load, courier.capacity, strict=True)):
-        return 1
+        return 3
     if routes.check(task_items(problem, task), detour=False) is None:
-        return 2
-    return 3
+        return 4
+    return 5
 
 
 def _insertions(route: tuple[Item, ...], items: tuple[Item, ...]) -> list[tuple[Item, ...]]:
@@ -82,14 +86,30 @@ def _insertable(problem: Problem, plan: Plan, task_id: str) -> bool:
     task = problem.task(task_id)
     items = task_items(problem, task)
     for courier in problem.couriers:
-        if not task.skills <= courier.skills:
+        if not task.skills <= courier.skills or not courier.takes(task.kind):
+            continue
+        route = plan.route_of(courier.id)
+        carried = 0 if route is None else len(route.task_ids)
+        if courier.max_tasks is not None and carried >= courier.max_tasks:
             continue
         routes = CourierRoutes(problem, courier)
-        route = plan.route_of(courier.id)
         current = plan_items(problem, route) if route else own_items(problem, courier)
         if any(routes.check(cand) is not None for cand in _insertions(current, items)):
             return True
     return False
+
+
+def _at_cap(problem: Problem, plan: Plan, courier_id: str, task_id: str) -> bool:
+    """Whether the courier could take the task but already carries ``max_tasks`` tasks."""
+    courier, task = problem.courier(courier_id), problem.task(task_id)
+    route = plan.route_of(courier_id)
+    carried = 0 if route is None else len(route.task_ids)
+    return (
+        task.skills <= courier.skills
+        and courier.takes(task.kind)
+        and courier.max_tasks is not None
+        and carried >= courier.max_tasks
+    )
 
 
 @solver_settings(60)
@@ -143,7 +163,10 @@ def test_unassigned_reasons_match_their_definitions(problem: Problem) -> None:
             assert entry is not None, f"{task.id} is unservable ({STAGES[stage]}) yet routed"
             assert entry.reason is STAGES[stage], (entry, f"expected {STAGES[stage]}")
         elif entry is not None:
-            assert entry.reason in (Reason.DETOUR, Reason.COST), (entry, "servable alone")
+            assert entry.reason in (Reason.DETOUR, Reason.COST, Reason.TASK_CAP), entry
+            if entry.reason is Reason.TASK_CAP:
+                assert not _insertable(problem, plan, task.id), (entry, "fits below a cap")
+                assert any(_at_cap(problem, plan, c.id, task.id) for c in problem.couriers)
             if entry.reason is Reason.DETOUR:
                 assert not _insertable(problem, plan, task.id), (entry, "fits within budgets")
             if entry.insertion_cost is not None:

@@ -417,6 +417,8 @@ def _courier_to_dict(courier: Courier, path: str) -> Json:
         ],
         "detour_budget_s": courier.detour_budget_s,
         "fixed_cost": courier.fixed_cost,
+        "accepts": None if courier.accepts is None else sorted(courier.accepts),
+        "max_tasks": courier.max_tasks,
     }
 
 
@@ -435,7 +437,16 @@ def _courier_from(value: Any, path: str) -> Courier:
         value,
         path,
         ("id", "start", "shift", "capacity"),
-        ("end", "profile", "skills", "own_stops", "detour_budget_s", "fixed_cost"),
+        (
+            "end",
+            "profile",
+            "skills",
+            "own_stops",
+            "detour_budget_s",
+            "fixed_cost",
+            "accepts",
+            "max_tasks",
+        ),
     )
     return _build(
         path,
@@ -450,6 +461,8 @@ def _courier_from(value: Any, path: str) -> Courier:
         own_stops=obj.opt("own_stops", _list_of(_own_stop_from), list[OwnStop]()),
         detour_budget_s=obj.nullable("detour_budget_s", _int),
         fixed_cost=obj.opt("fixed_cost", _int, 0),
+        accepts=obj.nullable("accepts", _list_of(_str)),
+        max_tasks=obj.nullable("max_tasks", _int),
     )
 
 

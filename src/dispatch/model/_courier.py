@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
+from typing import Any
 
 import attrs
 
@@ -51,6 +52,19 @@ def _own_tuple(value: Iterable[OwnStop]) -> tuple[OwnStop, ...]:
     return tuple(value)
 
 
+def _optional_kinds(value: Iterable[str] | str | None) -> frozenset[str] | None:
+    return None if value is None else to_str_set(value)
+
+
+def _kinds(instance: Courier, attribute: attrs.Attribute[Any], value: Any) -> None:
+    for kind in value or ():
+        if not isinstance(kind, str) or not kind.strip():
+            raise InvalidInputError(
+                f"Courier.accepts (id {instance.id!r})",
+                f"kinds must be non-empty strings, got {kind!r}",
+            )
+
+
 def _to_profile(value: TravelProfile | str) -> TravelProfile:
     try:
         return value if isinstance(value, TravelProfile) else TravelProfile(value)
@@ -86,6 +100,12 @@ class Courier:
         own stops alone need (see :func:`dispatch.validate`); None = no limit.
     fixed_cost
         Objective cost of using this courier at all (for minimising couriers).
+    accepts
+        Task kinds (``task.kind``) this courier takes; None = every kind.
+    max_tasks
+        At most this many tasks on the route (own stops do not count); None
+        = no cap. The incidental matcher sets it from the per-shift and
+        per-day caps of a :class:`~dispatch.incidental.CourierPlan`.
 
     Examples
     --------
@@ -111,6 +131,22 @@ class Courier:
     own_stops: tuple[OwnStop, ...] = attrs.field(factory=tuple, converter=_own_tuple)
     detour_budget_s: int | None = attrs.field(default=None, validator=optional(non_negative_int))
     fixed_cost: int = attrs.field(default=0, validator=non_negative_int)
+    accepts: frozenset[str] | None = attrs.field(
+        default=None, converter=_optional_kinds, validator=_kinds
+    )
+    max_tasks: int | None = attrs.field(default=None, validator=optional(non_negative_int))
+
+    def takes(self, kind: str) -> bool:
+        """Whether this courier accepts tasks of ``kind``.
+
+        Examples
+        --------
+        >>> c = Courier(id="c", start=Location(node=0), shift=TimeWindow(0, 9), capacity=1,
+        ...             accepts=["groceries", "medicine"])
+        >>> c.takes("medicine"), c.takes("meal")
+        (True, False)
+        """
+        return self.accepts is None or kind in self.accepts
 
     def __attrs_post_init__(self) -> None:
         seen: set[str] = set()

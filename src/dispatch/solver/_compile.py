@@ -43,6 +43,8 @@ class CompiledProblem:
     max_ride_s: tuple[int | None, ...]
     """Per compiled task."""
     priority: tuple[int, ...]
+    task_kind: tuple[str, ...]
+    """Per compiled task, its ``kind`` (matched against ``Courier.accepts``)."""
     node_role: tuple[StopRole, ...]
     node_ref: tuple[str, ...]
     node_task: IntArray
@@ -111,6 +113,7 @@ class CompiledProblem:
             task_nodes=tuple(tuple(new_of[n] for n in self.task_nodes[k]) for k in task_indices),
             max_ride_s=tuple(self.max_ride_s[k] for k in task_indices),
             priority=tuple(self.priority[k] for k in task_indices),
+            task_kind=tuple(self.task_kind[k] for k in task_indices),
             node_role=tuple(self.node_role[n] for n in keep),
             node_ref=tuple(self.node_ref[n] for n in keep),
             node_task=node_task,
@@ -124,6 +127,15 @@ class CompiledProblem:
             own_nodes=tuple(tuple(new_of[n] for n in own) for own in self.own_nodes),
             durations_s=tuple(m[grid] for m in self.durations_s),
             distances_m=tuple(m[grid] for m in self.distances_m),
+        )
+
+    def eligible(self, task: int, vehicle: int) -> bool:
+        """Whether the courier may take the task at all: skills, kind and a non-zero task cap."""
+        courier = self.couriers[vehicle]
+        return (
+            self.node_skills[self.task_nodes[task][0]] <= courier.skills
+            and courier.takes(self.task_kind[task])
+            and courier.max_tasks != 0
         )
 
     def capacity(self, vehicle: int) -> IntArray:
@@ -167,6 +179,7 @@ def compile_problem(problem: Problem, task_ids: Sequence[str] | None = None) -> 
     task_nodes: list[tuple[int, ...]] = []
     max_ride: list[int | None] = []
     priority: list[int] = []
+    kinds: list[str] = []
     zero = (0,) * dims
 
     def add(
@@ -200,6 +213,7 @@ def compile_problem(problem: Problem, task_ids: Sequence[str] | None = None) -> 
         task_nodes.append(tuple(nodes))
         max_ride.append(getattr(task, "max_ride_s", None))
         priority.append(task.priority)
+        kinds.append(task.kind)
     own_nodes: list[tuple[int, ...]] = []
     for v, courier in enumerate(problem.couriers):
         own_nodes.append(
@@ -245,6 +259,7 @@ def compile_problem(problem: Problem, task_ids: Sequence[str] | None = None) -> 
         task_nodes=tuple(task_nodes),
         max_ride_s=tuple(max_ride),
         priority=tuple(priority),
+        task_kind=tuple(kinds),
         node_role=tuple(roles),
         node_ref=tuple(refs),
         node_task=np.array(node_task, dtype=np.int64),

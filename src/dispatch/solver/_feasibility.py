@@ -21,6 +21,8 @@ __all__ = ["check_own_routes", "prove_unservable"]
 
 _ORDER = (
     UnassignedReason.SKILL,
+    UnassignedReason.KIND,
+    UnassignedReason.TASK_CAP,
     UnassignedReason.CAPACITY,
     UnassignedReason.TIME_WINDOW,
     UnassignedReason.DETOUR,
@@ -147,6 +149,8 @@ def prove_unservable(cp: CompiledProblem) -> dict[int, Unassigned]:
             c.shift,
             c.capacity,
             c.skills,
+            c.accepts,
+            c.max_tasks == 0,
             c.profile,
             c.detour_budget_s,
             len(c.own_stops) > 0,
@@ -183,14 +187,19 @@ def _check(cp: CompiledProblem, v: int, nodes: tuple[int, ...]) -> tuple[int, st
     if not skills <= courier.skills:
         missing = ", ".join(sorted(skills - courier.skills))
         return 0, f"no courier has the skill(s) {missing}"
+    kind = cp.task_kind[cp.node_task[nodes[0]]]
+    if not courier.takes(kind):
+        return 1, f"no courier with the skills takes tasks of kind {kind!r}"
+    if courier.max_tasks == 0:
+        return 2, "every courier who could take it has a task cap of 0"
     load = cp.node_delta[nodes[0]]
     if (load > cp.capacity(v)).any():
-        return 1, f"load {tuple(int(x) for x in load)} exceeds every courier's capacity"
+        return 3, f"load {tuple(int(x) for x in load)} exceeds every courier's capacity"
     ok, why = _alone(cp, v, nodes)
     if not ok:
-        return 2, why
+        return 4, why
     budget = courier.detour_budget_s
     service = int(np.sum(cp.node_service_s[list(nodes)]))
     if budget is not None and service > budget:
-        return 3, f"service alone takes {service} s, over every detour budget"
-    return 4, ""
+        return 5, f"service alone takes {service} s, over every detour budget"
+    return 6, ""

@@ -70,7 +70,10 @@ def cheapest_insertion(
     ``deadline`` (a ``time.perf_counter()`` value) passes first.
     """
     nodes = cp.task_nodes[task]
-    if not cp.node_skills[nodes[0]] <= cp.couriers[vehicle].skills:
+    if not cp.eligible(task, vehicle):
+        return None
+    cap = cp.couriers[vehicle].max_tasks
+    if cap is not None and len({int(cp.node_task[n]) for n in route} - {-1}) >= cap:
         return None
     base = simulate(cp, vehicle, route)
     if base is None:

@@ -29,6 +29,8 @@ Dimensions
     which fixes their order.
 ``load0``, ``load1``, ...
     One per capacity dimension that some task uses.
+``tasks`` (only when some courier has ``max_tasks``)
+    Counts tasks (+1 at each pickup or visit); capacity ``max_tasks``.
 """
 
 from __future__ import annotations
@@ -221,6 +223,14 @@ def solve_routes(
         ]
         routing.AddDimensionWithVehicleTransitAndCapacity(vehicle_time, 0, caps, True, "busy")
 
+    if any(c.max_tasks is not None for c in cp.couriers):
+        starts_task = [0] * n
+        for nodes in cp.task_nodes:
+            starts_task[nodes[0]] = 1
+        task_eval = routing.RegisterUnaryTransitVector(starts_task)
+        caps = [len(cp.task_nodes) if c.max_tasks is None else c.max_tasks for c in cp.couriers]
+        routing.AddDimensionWithVehicleCapacity(task_eval, 0, caps, True, "tasks")
+
     if any(len(own) > 1 for own in cp.own_nodes):
         is_own = [1 if role.value == "own" else 0 for role in cp.node_role]
         own_eval = routing.RegisterUnaryTransitVector(is_own)
@@ -235,7 +245,7 @@ def solve_routes(
 
     all_vehicles = list(range(v_count))
     for k, nodes in enumerate(cp.task_nodes):
-        allowed = [v for v in all_vehicles if cp.node_skills[nodes[0]] <= cp.couriers[v].skills]
+        allowed = [v for v in all_vehicles if cp.eligible(k, v)]
         if len(allowed) < v_count:
             for node in nodes:
                 _allow(routing, index(node), allowed)

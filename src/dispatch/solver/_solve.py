@@ -254,12 +254,17 @@ def _explain(
     """
     task_id = cp.task_ids[task]
     best: int | None = None
-    blocked_by_detour = False
+    blocked_by_detour = blocked_by_cap = False
     seen_empty: set[tuple[object, ...]] = set()
     try:
         for v, courier in enumerate(cp.couriers):
             route = raw.routes[v]
             used = len(route) > 2
+            if courier.max_tasks is not None and cp.eligible(task, v):
+                carried = len({int(cp.node_task[n]) for n in route} - {-1})
+                if carried >= courier.max_tasks:
+                    blocked_by_cap = True
+                    continue
             if not used:
                 key = (
                     courier.start,
@@ -267,6 +272,8 @@ def _explain(
                     courier.shift,
                     courier.capacity,
                     courier.skills,
+                    courier.accepts,
+                    courier.max_tasks,
                     courier.profile,
                     courier.detour_budget_s,
                     courier.fixed_cost,
@@ -306,6 +313,13 @@ def _explain(
             task_id=task_id,
             reason=UnassignedReason.DETOUR,
             detail="every courier who could fit it in would exceed its detour budget",
+        )
+    if blocked_by_cap:
+        return Unassigned(
+            task_id=task_id,
+            reason=UnassignedReason.TASK_CAP,
+            detail="no room in the routes of couriers below their task cap, and the others "
+            "already carry as many tasks as they take",
         )
     return Unassigned(
         task_id=task_id,
