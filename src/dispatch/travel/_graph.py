@@ -7,9 +7,11 @@ The graph is compiled once into a SciPy sparse matrix with a fixed node order
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Sequence
+import logging
+import math
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from functools import cached_property
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 import networkx as nx
@@ -21,8 +23,22 @@ from scipy.sparse.csgraph import dijkstra
 from dispatch.errors import InvalidInputError, UnknownReferenceError, UnreachableError
 from dispatch.model import Location, TravelProfile
 from dispatch.travel._base import TravelMatrix
+from dispatch.travel._haversine import _haversine_rad, local_xy_m
+from dispatch.travel._pairs import (
+    BOUND_MARGIN,
+    FloatArray,
+    IndexArray,
+    IntArray,
+    PairLookup,
+    pair_indices,
+    profile_of,
+    read_only,
+)
 from dispatch.travel._rounding import ceil_seconds, round_metres
 from dispatch.travel._speeds import Speeds
+
+if TYPE_CHECKING:
+    from dispatch.travel._table import TravelTable
 
 __all__ = ["RoadGraphTravel", "shortest_path_matrices", "travel_time_matrix"]
 
@@ -33,6 +49,12 @@ Weight = str | Callable[[Any, Any, dict[str, Any]], "float | None"]
 FloatMatrix = npt.NDArray[np.float64]
 _Getter = Callable[[Any, Any, dict[str, Any]], Any]
 _NODE = "road-graph node"
+
+#: Float64 entries of one block of shortest-path rows (16 MB): Dijkstra from many
+#: origins runs in blocks of ``_BLOCK_ENTRIES // len(G)`` origins to bound memory.
+_BLOCK_ENTRIES = 2**21
+
+logger = logging.getLogger(__name__)
 
 
 def _getter(weight: Weight, role: str) -> _Getter:
@@ -120,6 +142,45 @@ class _CompiledGraph:
         for k in range(unique.size):
             measures[k] = self._along_tree(pred[k])[targets]
         return weights[inverse], measures[inverse]
+
+    def edge_list(self) -> tuple[IndexArray, IndexArray, FloatArray]:
+        """Tail row, head row and weight of every stored edge (read from the CSR matrix)."""
+        n = len(self.nodes)
+        tails = np.repeat(np.arange(n, dtype=np.intp), np.diff(self.weights.indptr))
+        heads = np.asarray(self.weights.indices, dtype=np.intp)
+        return tails, heads, np.asarray(self.weights.data, dtype=np.float64)
+
+    def shortest_blocks(
+        self, sources: IndexArray, targets: IndexArray | None, *, measured: bool
+    ) -> Iterator[tuple[slice, FloatMatrix, FloatMatrix]]:
+        """Shortest paths from ``sources``, in blocks of rows that fit :data:`_BLOCK_ENTRIES`.
+
+        Yields ``(block, weights, measures)``: the slice of ``sources`` done,
+        and their rows restricted to the ``targets`` columns (all nodes when
+        ``None``). ``measures`` is the measure along the paths, ``inf`` where
+        unreachable, when ``measured``; else it is ``weights`` itself. The
+        arrays are fresh: the caller may change them. Every row is the very
+        row :meth:`shortest` / :meth:`shortest_measured` give for that source:
+        Dijkstra runs from each source independently.
+        """
+        step = max(1, _BLOCK_ENTRIES // max(1, len(self.nodes)))
+        for start in range(0, sources.size, step):
+            block = slice(start, min(start + step, sources.size))
+            if not measured:
+                dist = dijkstra(self.weights, directed=True, indices=sources[block])
+                weights = dist if targets is None else dist[:, targets]
+                yield block, weights, weights
+                continue
+            dist, pred = dijkstra(
+                self.weights, directed=True, indices=sources[block], return_predecessors=True
+            )
+            weights = dist if targets is None else dist[:, targets]
+            measures = np.empty(weights.shape)
+            for k in range(weights.shape[0]):
+                along = self._along_tree(pred[k])
+                measures[k] = along if targets is None else along[targets]
+            measures[~np.isfinite(weights)] = np.inf
+            yield block, weights, measures
 
     def _along_tree(self, pred: npt.NDArray[np.int32]) -> FloatMatrix:
         """The measure summed from the root of a shortest-path tree to every node (0 off-tree).
@@ -406,6 +467,257 @@ class RoadGraphTravel:
             durations = seconds * (self.speeds.car_mps / speed_mps)
         grid = np.ix_(inverse, inverse)
         return TravelMatrix(ceil_seconds(durations)[grid], round_metres(lengths)[grid])
+
+    @cached_property
+    def _geometry(self) -> _Geometry | None:
+        return _node_geometry(self.graph, self._compiled)
+
+    def pairs(self, locations: Sequence[Location]) -> PairLookup:
+        """Elementwise travel among ``locations`` (see :class:`~dispatch.travel.PairLookup`).
+
+        Entries are bit for bit those of :meth:`matrix`. Dijkstra runs only
+        from the distinct origin nodes that are asked for, when first asked;
+        their rows (to the locations' nodes only) are kept in the lookup, so
+        asking again costs a gather. Memory: 8 bytes per (origin asked,
+        distinct location node), twice that for ``distances_m`` when
+        ``weight="travel_time"``. As its cache grows, do not share one lookup
+        between threads; make one per thread (binding is cheap).
+
+        The speed bound and ``xy_m`` use the coordinates of the **graph
+        nodes** (OSMnx convention: node attributes ``x`` = longitude, ``y`` =
+        latitude, in degrees), not the locations' own ``lat``/``lon``, which
+        may differ; prune with ``xy_m()``. With ``kappa`` the largest ratio,
+        over the edges, of the straight line between their end nodes (the
+        greater of the great circle and the :func:`~dispatch.travel.local_xy_m`
+        distance) to their weight, the bound is ``kappa * speeds[profile]``
+        for ``weight="length"`` and ``kappa * speeds[profile] /
+        speeds.car_mps`` for ``weight="travel_time"``: every path is at least
+        as long as the straight line between its ends (triangle inequality),
+        and the projection is computed once for all nodes, so it holds for
+        every pair. Both are ``None`` when a node lacks numeric ``x``/``y``
+        in degrees (e.g. an OSMnx graph projected to metres), and the bound
+        is ``None`` when an edge of weight 0 joins two distinct points.
+
+        Examples
+        --------
+        >>> import networkx as nx
+        >>> G = nx.Graph()
+        >>> G.add_nodes_from([(0, {"x": 13.0, "y": 52.0}), (1, {"x": 13.01, "y": 52.0})])
+        >>> G.add_edge(0, 1, length=800.0)  # the straight line is 684.4 m
+        >>> lookup = RoadGraphTravel(G).pairs([Location(node=0), Location(node=1)])
+        >>> lookup.durations_s([0, 1], [1, 1], "walk").tolist()
+        [667, 0]
+        >>> round(lookup.speed_bound_mps("walk"), 4)  # 1.2 m/s * 684.6 / 800
+        1.0269
+        """
+        compiled = self._compiled
+        rows, inverse = np.unique(compiled.rows(_nodes_of(locations)), return_inverse=True)
+        geometry = self._geometry
+        xy = None if geometry is None else read_only(geometry.node_xy_m[rows[inverse]])
+        return _GraphPairs(self, rows, inverse.reshape(-1), xy)
+
+    def table(self, *, profiles: Iterable[TravelProfile | str]) -> TravelTable:
+        """All-pairs travel precomputed for ``profiles``: a :class:`~dispatch.travel.TravelTable`.
+
+        Examples
+        --------
+        >>> import networkx as nx
+        >>> G = nx.Graph([(1, 2, {"length": 100.0})])
+        >>> table = RoadGraphTravel(G).table(profiles=["bike"])
+        >>> table.matrix([Location(node=1), Location(node=2)], "bike").durations_s.tolist()
+        [[0, 25], [25, 0]]
+        """
+        from dispatch.travel._table import TravelTable  # _table builds on this module
+
+        return TravelTable.from_graph(self, profiles=profiles)
+
+
+@attrs.frozen(eq=False)
+class _Geometry:
+    """Where a graph's nodes lie, for straight-line bounds.
+
+    ``node_xy_m`` is :func:`local_xy_m` of every node (graph order); ``kappa``
+    is the largest straight-line metres per unit of edge weight over the
+    edges (``inf`` if an edge of weight 0 moves, 0 if no edge moves).
+    """
+
+    node_xy_m: FloatArray
+    kappa: float
+
+
+def _node_geometry(G: nx.Graph, compiled: _CompiledGraph) -> _Geometry | None:
+    """Node coordinates and edge straightness of ``G``; ``None`` if some node has no lat/lon."""
+    crs = G.graph.get("crs")
+    if crs is not None and "4326" not in str(crs):
+        logger.debug("no straight-line bound: graph CRS %s is not WGS84 degrees", crs)
+        return None
+    lat = np.empty(len(compiled.nodes))
+    lon = np.empty(len(compiled.nodes))
+    for i, node in enumerate(compiled.nodes):
+        data = G.nodes[node]
+        x, y = data.get("x"), data.get("y")
+        if not (_is_degree(y, 90.0) and _is_degree(x, 180.0)):
+            logger.debug("no straight-line bound: node %r has no x/y in degrees", node)
+            return None
+        lat[i], lon[i] = y, x
+    xy = local_xy_m(lat, lon)
+    if xy is None:
+        logger.debug("no straight-line bound: the graph spans 180 degrees of longitude or more")
+        return None
+    tails, heads, weights = compiled.edge_list()
+    phi = np.radians(lat)
+    great = _haversine_rad(phi, np.radians(lon), np.cos(phi), tails, heads)
+    planar = np.hypot(xy[tails, 0] - xy[heads, 0], xy[tails, 1] - xy[heads, 1])
+    straight = np.maximum(great, planar)
+    ratio = np.zeros(straight.shape)
+    moving = straight > 0
+    with np.errstate(divide="ignore"):
+        ratio[moving] = straight[moving] / weights[moving]
+    return _Geometry(read_only(xy), float(ratio.max()) if ratio.size else 0.0)
+
+
+def _is_degree(value: object, limit: float) -> bool:
+    """``value`` is a real number (not a bool) within ``[-limit, limit]``."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        return False
+    number = float(value)
+    return math.isfinite(number) and abs(number) <= limit
+
+
+def _speed_bound(
+    geometry: _Geometry | None,
+    weight: Literal["length", "travel_time"],
+    speeds: Speeds,
+    profile: TravelProfile | str,
+) -> float | None:
+    """The speed bound of :meth:`RoadGraphTravel.pairs` (``None`` when there is none)."""
+    speed_mps = speeds[profile]
+    if geometry is None or not math.isfinite(geometry.kappa):
+        return None
+    # kappa == 0: no edge moves, every reachable pair shares its point; any v > 0 holds.
+    kappa = max(geometry.kappa, float(np.finfo(np.float64).tiny))
+    per_unit = speed_mps if weight == "length" else speed_mps / speeds.car_mps
+    return kappa * per_unit * (1.0 + BOUND_MARGIN)
+
+
+def _unreachable(
+    sources: IndexArray, targets: IndexArray, nodes: Sequence[Hashable]
+) -> UnreachableError:
+    """The error for unreachable pairs ``nodes[sources[k]] -> nodes[targets[k]]`` (deduplicated)."""
+    pairs = np.unique(np.stack([sources.reshape(-1), targets.reshape(-1)], axis=1), axis=0)
+    return UnreachableError([(nodes[i], nodes[j]) for i, j in pairs[:20]], count=len(pairs))
+
+
+@attrs.define(eq=False)
+class _RowCache:
+    """Shortest-path rows from some origins to fixed targets, computed once (grows by doubling).
+
+    Origins and targets are indices of a lookup's distinct nodes; ``slot[o]``
+    is the row of origin ``o`` in ``values``, -1 until it is computed.
+    """
+
+    slot: IndexArray
+    values: FloatMatrix
+    size: int = 0
+
+    @classmethod
+    def empty(cls, count: int) -> _RowCache:
+        return cls(np.full(count, -1, dtype=np.intp), np.empty((0, count)))
+
+    def missing(self, origins: IndexArray) -> IndexArray:
+        """The distinct ``origins`` whose rows are not computed yet."""
+        distinct = np.unique(origins)
+        return distinct[self.slot[distinct] < 0]
+
+    def store(self, origins: IndexArray, rows: FloatMatrix) -> None:
+        """Keep ``rows[k]`` as the row of ``origins[k]`` (origins already kept are skipped)."""
+        new = self.slot[origins] < 0
+        origins, rows = origins[new], rows[new]
+        end = self.size + origins.size
+        if end > self.values.shape[0]:
+            grown = np.empty((max(end, 2 * self.values.shape[0]), self.values.shape[1]))
+            grown[: self.size] = self.values[: self.size]
+            self.values = grown
+        self.values[self.size : end] = rows
+        self.slot[origins] = np.arange(self.size, end)
+        self.size = end
+
+    def get(self, origins: IndexArray, targets: IndexArray) -> FloatMatrix:
+        """Entries ``(origins[k], targets[k])``, all of whose origins are kept."""
+        found: FloatMatrix = self.values[self.slot[origins], targets]
+        return found
+
+
+@attrs.define(eq=False)
+class _GraphPairs:
+    """:class:`~dispatch.travel.PairLookup` of :class:`RoadGraphTravel`.
+
+    ``rows`` are the graph rows of the locations' distinct nodes (sorted),
+    ``inverse[k]`` the distinct node of location ``k``. ``weights`` keeps the
+    rows of the graph's weight (length or car time); ``lengths`` the length
+    along the fastest paths when ``weight="travel_time"``.
+    """
+
+    travel: RoadGraphTravel
+    rows: IndexArray = attrs.field(repr=False)
+    inverse: IndexArray = attrs.field(repr=False)
+    xy: FloatArray | None = attrs.field(repr=False)
+    weights: _RowCache = attrs.field(init=False, repr=False)
+    lengths: _RowCache = attrs.field(init=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        self.weights = _RowCache.empty(self.rows.size)
+        self.lengths = _RowCache.empty(self.rows.size)
+
+    def __len__(self) -> int:
+        return int(self.inverse.size)
+
+    def _lookup(self, a: npt.ArrayLike, b: npt.ArrayLike, *, measured: bool) -> FloatArray:
+        """Shortest-path weights (or measures, if ``measured``) from ``a`` to ``b``."""
+        ia, ib = pair_indices(a, b, len(self))
+        origins, targets = self.inverse[ia], self.inverse[ib]
+        cache = self.lengths if measured else self.weights
+        missing = cache.missing(origins)
+        blocks = self.travel._compiled.shortest_blocks(
+            self.rows[missing], self.rows, measured=measured
+        )
+        for block, weights, measures in blocks:
+            self.weights.store(missing[block], weights)
+            if measured:
+                self.lengths.store(missing[block], measures)
+        values = cache.get(origins, targets)
+        bad = ~np.isfinite(values)
+        if bad.any():
+            raise _unreachable(
+                self.rows[origins[bad]], self.rows[targets[bad]], self.travel._compiled.nodes
+            )
+        return values
+
+    def durations_s(
+        self, a: npt.ArrayLike, b: npt.ArrayLike, profile: TravelProfile | str
+    ) -> IntArray:
+        """Travel time from ``a`` to ``b``, as :meth:`RoadGraphTravel.matrix` computes it."""
+        speed_mps = self.travel.speeds[profile]
+        weights = self._lookup(a, b, measured=False)
+        if self.travel.weight == "length":
+            return ceil_seconds(weights / speed_mps)
+        return ceil_seconds(weights * (self.travel.speeds.car_mps / speed_mps))
+
+    def distances_m(
+        self, a: npt.ArrayLike, b: npt.ArrayLike, profile: TravelProfile | str
+    ) -> IntArray:
+        """Length of the path from ``a`` to ``b`` (the same for every profile)."""
+        profile_of(profile)
+        measured = self.travel.weight == "travel_time"
+        return round_metres(self._lookup(a, b, measured=measured))
+
+    def speed_bound_mps(self, profile: TravelProfile | str) -> float | None:
+        """See :meth:`RoadGraphTravel.pairs`."""
+        return _speed_bound(self.travel._geometry, self.travel.weight, self.travel.speeds, profile)
+
+    def xy_m(self) -> FloatArray | None:
+        """Projected coordinates of each location's graph node, or ``None``."""
+        return self.xy
 
 
 def _nodes_of(locations: Sequence[Location]) -> list[Hashable]:

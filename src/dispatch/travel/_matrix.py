@@ -13,6 +13,16 @@ import numpy.typing as npt
 from dispatch.errors import InvalidInputError, UnknownReferenceError
 from dispatch.model import Location, TravelProfile
 from dispatch.travel._base import TravelMatrix
+from dispatch.travel._haversine import coordinates_of, local_xy_m
+from dispatch.travel._pairs import (
+    FloatArray,
+    IndexArray,
+    IntArray,
+    PairLookup,
+    pair_indices,
+    profile_of,
+    read_only,
+)
 
 __all__ = ["MatrixTravel"]
 
@@ -97,3 +107,62 @@ class MatrixTravel:
         rows = self.indices(locations)
         sub = np.ix_(rows, rows)
         return TravelMatrix(self.durations_s[sub], self._distances[sub])
+
+    def pairs(self, locations: Sequence[Location]) -> PairLookup:
+        """Elementwise travel among ``locations`` (see :class:`~dispatch.travel.PairLookup`).
+
+        Entries are those of :meth:`matrix`. An explicit matrix promises no
+        relation to straight-line distances, so the speed bound is ``None``;
+        :meth:`~dispatch.travel.PairLookup.xy_m` still gives the locations'
+        projected coordinates when all of them have ``lat``/``lon``.
+
+        Examples
+        --------
+        >>> t = MatrixTravel(nodes=["a", "b"], durations_s=[[0, 7], [9, 0]])
+        >>> lookup = t.pairs([Location(node="b"), Location(node="a")])
+        >>> lookup.durations_s([0, 1], [1, 0], "car").tolist()
+        [9, 7]
+        >>> lookup.speed_bound_mps("car") is None, lookup.xy_m() is None
+        (True, True)
+        """
+        rows = self.indices(locations)
+        coordinates = coordinates_of(locations, required=False)
+        xy = None if coordinates is None else local_xy_m(*coordinates)
+        return _MatrixPairs(self, rows, None if xy is None else read_only(xy))
+
+
+@attrs.frozen(eq=False)
+class _MatrixPairs:
+    """:class:`~dispatch.travel.PairLookup` of :class:`MatrixTravel`: a row per location."""
+
+    travel: MatrixTravel
+    rows: IndexArray = attrs.field(repr=False)
+    xy: FloatArray | None = attrs.field(repr=False)
+
+    def __len__(self) -> int:
+        return int(self.rows.size)
+
+    def durations_s(
+        self, a: npt.ArrayLike, b: npt.ArrayLike, profile: TravelProfile | str
+    ) -> IntArray:
+        """``durations_s[a, b]`` of the matrix among the locations (the same for every profile)."""
+        profile_of(profile)
+        ia, ib = pair_indices(a, b, len(self))
+        return self.travel.durations_s[self.rows[ia], self.rows[ib]]
+
+    def distances_m(
+        self, a: npt.ArrayLike, b: npt.ArrayLike, profile: TravelProfile | str
+    ) -> IntArray:
+        """``distances_m[a, b]`` of the matrix among the locations (the same for every profile)."""
+        profile_of(profile)
+        ia, ib = pair_indices(a, b, len(self))
+        return self.travel._distances[self.rows[ia], self.rows[ib]]
+
+    def speed_bound_mps(self, profile: TravelProfile | str) -> float | None:
+        """Always ``None``: matrix entries need not grow with straight-line distance."""
+        profile_of(profile)
+        return None
+
+    def xy_m(self) -> FloatArray | None:
+        """Projected coordinates (:func:`~dispatch.travel.local_xy_m`), or ``None``."""
+        return self.xy
