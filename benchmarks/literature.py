@@ -20,18 +20,16 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import datetime
-import importlib.metadata
-import json
 import multiprocessing
 import os
-import platform
 import statistics
-import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/ is not a package
+from common import git_info, machine_info, positive_int, write_json
 from dispatch import SolveOptions
 from dispatch.cli import InstanceFormat, positive_seconds, solve_instance
 from dispatch.errors import DispatchError
@@ -175,65 +173,6 @@ def format_summary(summary: Row) -> str:
     )
 
 
-def _git(*args: str) -> str | None:
-    try:
-        done = subprocess.run(
-            ["git", "-C", str(REPO_ROOT), *args],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return done.stdout.strip()
-
-
-def machine_info() -> Row:
-    """What the numbers were measured on."""
-
-    def version(package: str) -> str | None:
-        try:
-            return importlib.metadata.version(package)
-        except importlib.metadata.PackageNotFoundError:
-            return None
-
-    return {
-        "platform": platform.platform(),
-        "machine": platform.machine(),
-        "processor": platform.processor() or None,
-        "cpus": os.cpu_count(),
-        "python": platform.python_version(),
-        "dispatch": version("dispatch"),
-        "ortools": version("ortools"),
-    }
-
-
-def git_info() -> Row:
-    """The commit measured, and whether the work tree had changes to tracked files."""
-    commit = _git("rev-parse", "HEAD")
-    status = _git("status", "--porcelain", "--untracked-files=no")
-    return {"commit": commit, "dirty": None if status is None else bool(status)}
-
-
-def write_json(data: Row, path: Path) -> None:
-    """Write ``data`` to ``path`` atomically (a ``.tmp`` file renamed into place)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    tmp.replace(path)
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
-
-
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """The command-line options."""
     parser = argparse.ArgumentParser(
@@ -253,12 +192,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--instances", default=None, metavar="A,B,C", help="only these instances (file stems)"
     )
     parser.add_argument(
-        "--jobs", type=_positive_int, default=2, metavar="N", help="parallel processes (default 2)"
+        "--jobs", type=positive_int, default=2, metavar="N", help="parallel processes (default 2)"
     )
     parser.add_argument("--seed", type=int, default=0, metavar="N", help="solver seed (default 0)")
     parser.add_argument(
         "--workers",
-        type=_positive_int,
+        type=positive_int,
         default=1,
         metavar="N",
         help="searches per instance (SolveOptions.workers; default 1); "

@@ -1,0 +1,1083 @@
+"""Match residents' errands to couriers already on their own routes (顺手捎带).
+
+The pipeline, for a :class:`~dispatch.Problem` whose couriers carry their own
+remaining stops and whose tasks are errands (or meal deliveries):
+
+1. **Routes.** Each courier's own route is simulated once (earliest start).
+2. **Pruning.** A k-d tree over the errands' stops and the legs of every
+   route keeps only (errand, courier) pairs that pass a necessary condition
+   on distance and time (:mod:`dispatch.incidental._pruning`); skills, kinds
+   and caps are filtered exactly.
+3. **Pricing.** The vectorised forward-slack kernel
+   (:mod:`dispatch.incidental._insertion`) finds each pair's cheapest feasible
+   insertion: added busy seconds, pickup and drop-off times.
+4. **Assignment.** A min-cost flow picks at most one courier per errand and
+   at most ``max_tasks`` errands per courier, maximising
+   ``value_per_priority_s * priority - added busy seconds`` minus the
+   fairness cost (:mod:`dispatch.incidental._ortools_flow`).
+5. **Repair.** Each courier's chosen errands are inserted one at a time,
+   best first, re-priced on the route as it now stands and re-simulated in
+   full; what no longer fits returns to the pool, and steps 3-5 repeat on the
+   pairs that were feasible, until a round assigns nothing.
+
+Every errand ends on exactly one route or in ``plan.unassigned`` with the
+most specific reason found: no courier with the skills (``SKILL``) or
+accepting its kind (``KIND``), every such courier at its cap (``TASK_CAP``),
+too heavy (``CAPACITY``), no courier passing within reach in time
+(``TIME_WINDOW``), every courier who could reach it over its detour budget
+(``DETOUR``), or feasible but lost to errands of higher value (``COST``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from dispatch.errors import InvalidInputError
+from dispatch.incidental._insertion import (
+    UNBOUNDED_S,
+    CandidateBatch,
+    InsertionReason,
+    InsertionResult,
+    RouteBatch,
+    best_insertions,
+)
+from dispatch.incidental._ortools_flow import assign
+from dispatch.incidental._pruning import LegTable, StopTable, plausible_pairs
+from dispatch.incidental._route import CourierRoute, Point
+from dispatch.model import Courier, Errand, Location, MealDelivery, Problem, Stop
+from dispatch.plan import (
+    ObjectiveParts,
+    Plan,
+    SolveStatus,
+    StopRole,
+    Unassigned,
+    UnassignedReason,
+)
+from dispatch.travel import PairTravel
+
+__all__ = ["MatchOptions", "MatchStats", "Matcher", "Matching", "Recommendation"]
+
+IntArray = npt.NDArray[np.int64]
+Pairable = Errand | MealDelivery
+
+
+def _non_negative(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidInputError(
+            f"MatchOptions.{attribute.name}", f"must be an int >= 0, got {value!r}"
+        )
+
+
+def _positive(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidInputError(
+            f"MatchOptions.{attribute.name}", f"must be an int >= 1, got {value!r}"
+        )
+
+
+@attrs.frozen(kw_only=True)
+class MatchOptions:
+    """How the matcher weighs service against detour, and spreads work.
+
+    Parameters
+    ----------
+    value_per_priority_s
+        Seconds of courier detour one point of priority is worth. The default
+        (an hour) makes serving an errand always worth more than any detour a
+        budget allows, so the matcher serves as many (priority-weighted)
+        errands as it can and, among those plans, detours least.
+    fairness_s
+        Seconds of value each errand a courier already ran recently costs
+        (``CourierPlan.recent_errands``, passed as ``recent_errands``); 0 = off.
+    max_rounds
+        Rounds of assign-and-repair at most.
+    improve
+        Finish with ejection moves: an errand left out replaces one of no higher
+        priority on a courier, which moves elsewhere if it can (see
+        :meth:`Matcher.match`).
+    chunk_size
+        Candidates per vectorised kernel step.
+
+    Examples
+    --------
+    >>> MatchOptions(fairness_s=120).value_per_priority_s
+    3600
+    >>> MatchOptions(max_rounds=0)
+    Traceback (most recent call last):
+    ...
+    dispatch.errors.InvalidInputError: MatchOptions.max_rounds: must be an int >= 1, got 0
+    """
+
+    value_per_priority_s: int = attrs.field(default=3600, validator=_positive)
+    fairness_s: int = attrs.field(default=0, validator=_non_negative)
+    max_rounds: int = attrs.field(default=64, validator=_positive)
+    chunk_size: int = attrs.field(default=1024, validator=_positive)
+    improve: bool = attrs.field(default=True, validator=attrs.validators.instance_of(bool))
+
+
+@attrs.frozen(kw_only=True)
+class Recommendation:
+    """One courier who could take an errand, and what it would cost them."""
+
+    courier_id: str
+    detour_s: int
+    """Added travel and service seconds."""
+    pickup_eta_s: int
+    """Service start at the pickup."""
+    dropoff_eta_s: int
+    """Service start at the drop-off."""
+    pickup_after: str
+    """Id of the point the pickup follows (the courier's id = right away)."""
+    dropoff_after: str
+    """Id of the point the drop-off follows."""
+
+
+@attrs.frozen(kw_only=True)
+class MatchStats:
+    """What the matcher did and how long each phase took (wall-clock seconds)."""
+
+    candidate_pairs: int
+    """(errand, courier) pairs left after pruning and the exact filters (first round)."""
+    evaluated_pairs: int
+    """Kernel evaluations over all rounds."""
+    rounds: int
+    prepare_s: float
+    prune_s: float
+    price_s: float
+    assign_s: float
+    repair_s: float
+    improve_s: float
+    moves: int
+    """Ejection moves made by the improvement phase."""
+
+
+@attrs.frozen(kw_only=True)
+class Matching:
+    """The matcher's answer: a plan (validate it with :func:`dispatch.validate`) and stats."""
+
+    plan: Plan
+    stats: MatchStats
+    value: int
+    """``value_per_priority_s`` times the priority served, minus the couriers' detour seconds."""
+
+    def detours_s(self) -> dict[str, int]:
+        """Busy seconds beyond the own stops alone, per courier with a route."""
+        return dict(self._detours)
+
+    _detours: Mapping[str, int] = attrs.field(alias="detours", factory=dict)
+
+
+def _pairable(problem: Problem) -> tuple[Pairable, ...]:
+    tasks = []
+    for task in problem.tasks:
+        if not isinstance(task, Errand | MealDelivery):
+            raise InvalidInputError(
+                f"Problem.tasks (id {task.id!r})",
+                "the incidental matcher takes errands and meal deliveries, not visits",
+            )
+        tasks.append(task)
+    return tuple(tasks)
+
+
+def _span(stop: Stop) -> tuple[int, int]:
+    if not stop.windows:
+        return 0, UNBOUNDED_S
+    return stop.windows[0].earliest_s, stop.windows[-1].latest_s
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class _ErrandFacts:
+    """Per-errand numbers the pricing reads, as arrays indexed by errand."""
+
+    pickup_loc: IntArray
+    dropoff_loc: IntArray
+    pickup_service_s: IntArray
+    dropoff_service_s: IntArray
+    load: IntArray
+    max_ride_s: IntArray
+
+    @staticmethod
+    def of(
+        errands: Sequence[Pairable], problem: Problem, index: Mapping[Location, int]
+    ) -> _ErrandFacts:
+        dims = len(problem.couriers[0].capacity) if problem.couriers else 1
+        return _ErrandFacts(
+            pickup_loc=np.array([index[e.pickup.location] for e in errands], dtype=np.int64),
+            dropoff_loc=np.array([index[e.dropoff.location] for e in errands], dtype=np.int64),
+            pickup_service_s=np.array([e.pickup.service_s for e in errands], dtype=np.int64),
+            dropoff_service_s=np.array([e.dropoff.service_s for e in errands], dtype=np.int64),
+            load=np.array([problem.load_of(e) for e in errands], dtype=np.int64).reshape(
+                len(errands), dims
+            ),
+            max_ride_s=np.array(
+                [UNBOUNDED_S if e.max_ride_s is None else e.max_ride_s for e in errands],
+                dtype=np.int64,
+            ),
+        )
+
+
+def _window_pairs(errand: Pairable) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """Every (pickup window, drop-off window) combination, (0, UNBOUNDED_S) for none."""
+
+    def spans(stop: Stop) -> list[tuple[int, int]]:
+        return [(w.earliest_s, w.latest_s) for w in stop.windows] or [(0, UNBOUNDED_S)]
+
+    return [(p, d) for p in spans(errand.pickup) for d in spans(errand.dropoff)]
+
+
+#: Order in which a candidate's failure is "further along": detour beats capacity beats time.
+_PROGRESS = {
+    int(InsertionReason.TIME): 0,
+    int(InsertionReason.CAPACITY): 1,
+    int(InsertionReason.DETOUR): 2,
+    int(InsertionReason.FEASIBLE): 3,
+}
+
+
+def _subset(
+    result: InsertionResult, first: npt.NDArray[np.bool_], second: npt.NDArray[np.bool_]
+) -> InsertionResult:
+    """The rows of ``result`` selected by mask ``first``, then by mask ``second``."""
+    rows = np.flatnonzero(first)[second]
+    return InsertionResult(
+        reason=result.reason[rows],
+        pickup_after=result.pickup_after[rows],
+        dropoff_after=result.dropoff_after[rows],
+        added_busy_s=result.added_busy_s[rows],
+        pickup_start_s=result.pickup_start_s[rows],
+        dropoff_start_s=result.dropoff_start_s[rows],
+    )
+
+
+def _best_of(result: InsertionResult, owner: IntArray) -> InsertionResult:
+    """Per owner (0..n-1, each present), its cheapest feasible row, else its furthest failure."""
+    progress = np.vectorize(_PROGRESS.__getitem__, otypes=[np.int64])(result.reason)
+    cost = np.where(progress == 3, result.added_busy_s, np.iinfo(np.int64).max)
+    order = np.lexsort((cost, -progress, owner))
+    first = np.unique(owner[order], return_index=True)[1]
+    pick = order[first]
+    return InsertionResult(
+        reason=result.reason[pick],
+        pickup_after=result.pickup_after[pick],
+        dropoff_after=result.dropoff_after[pick],
+        added_busy_s=result.added_busy_s[pick],
+        pickup_start_s=result.pickup_start_s[pick],
+        dropoff_start_s=result.dropoff_start_s[pick],
+    )
+
+
+class Matcher:
+    """Incidental-errand matching over one problem; reusable for :meth:`recommend`.
+
+    Parameters
+    ----------
+    problem
+        Couriers with their own remaining stops (build them from
+        :class:`~dispatch.incidental.CourierPlan` with ``plan.courier(travel)``),
+        errands, and a travel model that answers single pairs
+        (:class:`~dispatch.travel.PairTravel`: every provider of
+        :mod:`dispatch.travel`; a :class:`~dispatch.travel.TravelTable` is the
+        fast one on road graphs).
+    options
+        Weights and limits.
+    recent_errands
+        Errands each courier ran recently (by id; missing = 0), for fairness.
+
+    Raises
+    ------
+    InvalidInputError
+        A task is a visit; a courier's own stops cannot be served on time even
+        without errands (named); the travel model cannot answer single pairs.
+
+    Examples
+    --------
+    >>> from dispatch import MatrixTravel, OwnStop, TimeWindow, validate
+    >>> travel = MatrixTravel(nodes=[0, 1, 2, 3], durations_s=[
+    ...     [0, 100, 200, 300], [100, 0, 100, 200], [200, 100, 0, 100], [300, 200, 100, 0]])
+    >>> rider = Courier(id="rider", start=Location(node=0), shift=TimeWindow(0, 3600),
+    ...                 capacity=2, detour_budget_s=300,
+    ...                 own_stops=[OwnStop(id="parcel", stop=Stop(location=Location(node=3)))])
+    >>> milk = Errand(id="milk", pickup=Stop(location=Location(node=1), service_s=60),
+    ...               dropoff=Stop(location=Location(node=2), service_s=60))
+    >>> problem = Problem(tasks=[milk], couriers=[rider], travel=travel)
+    >>> matcher = Matcher(problem)
+    >>> [(r.courier_id, r.detour_s, r.pickup_eta_s, r.dropoff_eta_s)
+    ...  for r in matcher.recommend(milk)]
+    [('rider', 120, 100, 260)]
+    >>> matching = matcher.match()
+    >>> [s.ref for s in matching.plan.route_of("rider").stops]
+    ['rider', 'milk', 'milk', 'parcel', 'rider']
+    >>> validate(problem, matching.plan)
+    []
+    """
+
+    def __init__(
+        self,
+        problem: Problem,
+        options: MatchOptions | None = None,
+        *,
+        recent_errands: Mapping[str, int] | None = None,
+    ) -> None:
+        started = time.perf_counter()
+        self.problem = problem
+        self.options = options or MatchOptions()
+        self.errands = _pairable(problem)
+        if not isinstance(problem.travel, PairTravel):
+            raise InvalidInputError(
+                "Problem.travel",
+                f"{type(problem.travel).__name__} cannot answer single pairs (no pairs())",
+            )
+        self._travel: PairTravel = problem.travel
+        self._locations: list[Location] = []
+        self._index: dict[Location, int] = {}
+        for courier in problem.couriers:
+            self._place(courier.start)
+            if courier.end is not None:
+                self._place(courier.end)
+            for own in courier.own_stops:
+                self._place(own.stop.location)
+        for errand in self.errands:
+            self._place(errand.pickup.location)
+            self._place(errand.dropoff.location)
+        self._lookup = self._travel.pairs(self._locations)
+        recent = recent_errands or {}
+        self._recent = np.array([recent.get(c.id, 0) for c in problem.couriers], dtype=np.int64)
+        self.routes: list[CourierRoute] = [
+            self._own_route(v, c) for v, c in enumerate(problem.couriers)
+        ]
+        self._profiles = list(dict.fromkeys(c.profile for c in problem.couriers))
+        self._own_routes = tuple(self.routes)
+        self._eligible = self._eligibility()
+        self._windows = [_window_pairs(e) for e in self.errands]
+        self._facts = _ErrandFacts.of(self.errands, problem, self._index)
+        self._reasons: dict[tuple[object, ...], tuple[UnassignedReason, str] | None] = {}
+        self._prepare_s = time.perf_counter() - started
+
+    # ------------------------------------------------------------------ set-up
+
+    def _place(self, location: Location) -> int:
+        index = self._index.get(location)
+        if index is None:
+            index = self._index[location] = len(self._locations)
+            self._locations.append(location)
+        return index
+
+    def _own_route(self, vehicle: int, courier: Courier) -> CourierRoute:
+        points = [Point(role=StopRole.START, ref=courier.id, location=self._index[courier.start])]
+        points += [
+            Point(
+                role=StopRole.OWN,
+                ref=own.id,
+                location=self._index[own.stop.location],
+                windows=own.stop.windows,
+                service_s=own.stop.service_s,
+            )
+            for own in courier.own_stops
+        ]
+        end = -1 if courier.end is None else self._index[courier.end]
+        points.append(Point(role=StopRole.END, ref=courier.id, location=end))
+        route = CourierRoute.build(vehicle, courier, points, self._lookup)
+        if route is None:
+            raise InvalidInputError(
+                f"Courier.own_stops (id {courier.id!r})",
+                "cannot all be served in their windows within the shift, even without errands",
+            )
+        return route
+
+    def _eligibility(self) -> npt.NDArray[np.bool_]:
+        """(errands, couriers): skills, kind and a non-zero cap (load is the kernel's)."""
+        couriers = self.problem.couriers
+        out = np.zeros((len(self.errands), len(couriers)), dtype=bool)
+        by_need: dict[tuple[frozenset[str], str], npt.NDArray[np.bool_]] = {}
+        for e, errand in enumerate(self.errands):
+            key = (errand.skills, errand.kind)
+            row = by_need.get(key)
+            if row is None:
+                row = by_need[key] = np.array(
+                    [
+                        errand.skills <= c.skills and c.takes(errand.kind) and c.max_tasks != 0
+                        for c in couriers
+                    ],
+                    dtype=bool,
+                )
+            out[e] = row
+        return out
+
+    def _points_of(self, errand: Pairable, task: int) -> tuple[Point, Point]:
+        load = self.problem.load_of(errand)
+        pickup, dropoff = errand.pickup, errand.dropoff
+        return (
+            Point(
+                role=StopRole.PICKUP,
+                ref=errand.id,
+                location=self._index[pickup.location],
+                windows=pickup.windows,
+                service_s=pickup.service_s,
+                delta=load,
+                task=task,
+            ),
+            Point(
+                role=StopRole.DROPOFF,
+                ref=errand.id,
+                location=self._index[dropoff.location],
+                windows=dropoff.windows,
+                service_s=dropoff.service_s,
+                delta=tuple(-x for x in load),
+                task=task,
+                max_ride_s=errand.max_ride_s,
+            ),
+        )
+
+    def _room(self) -> IntArray:
+        return np.array(
+            [
+                UNBOUNDED_S if r.courier.max_tasks is None else r.courier.max_tasks - r.tasks
+                for r in self.routes
+            ],
+            dtype=np.int64,
+        )
+
+    # ------------------------------------------------------------------ pruning
+
+    def _legs(
+        self, vehicles: Sequence[int], routes: Sequence[CourierRoute], *, budgets: bool = True
+    ) -> LegTable:
+        """Every leg of these couriers' routes (see :class:`LegTable`)."""
+        xy = self._lookup.xy_m()
+        courier: list[int] = []
+        leg: list[int] = []
+        a_loc: list[int] = []
+        b_loc: list[int] = []
+        travel: list[int] = []
+        depart: list[int] = []
+        late: list[int] = []
+        opened: list[bool] = []
+        budget: list[float] = []
+        speed: list[float] = []
+        profile: list[int] = []
+        b_real: list[int] = []
+        for v in vehicles:
+            route = routes[v]
+            n = len(route.points)
+            loc = [p.location for p in route.points]
+            if route.open_end:
+                loc[-1] = loc[-2]
+            bound = self._lookup.speed_bound_mps(route.courier.profile)
+            left = route.remaining_detour_s
+            courier += [v] * (n - 1)
+            leg += range(n - 1)
+            a_loc += loc[:-1]
+            b_loc += loc[1:]
+            b_real += [p.location for p in route.points[1:]]
+            profile += [self._profiles.index(route.courier.profile)] * (n - 1)
+            travel += route.leg_s.tolist()
+            depart += route.departure_s[:-1].tolist()
+            late += route.latest_arrival_s()[1:].tolist()
+            opened += [False] * (n - 2) + [route.open_end]
+            budget += [np.inf if not budgets or left >= UNBOUNDED_S else float(left)] * (n - 1)
+            speed += [np.inf if bound is None or xy is None else bound] * (n - 1)
+        zeros = np.zeros((len(courier), 2))
+        return LegTable(
+            courier=np.array(courier, dtype=np.int64),
+            leg=np.array(leg, dtype=np.int64),
+            a_xy=zeros if xy is None else xy[np.array(a_loc, dtype=np.int64)],
+            b_xy=zeros if xy is None else xy[np.array(b_loc, dtype=np.int64)],
+            travel_s=np.array(travel, dtype=float),
+            depart_s=np.array(depart, dtype=float),
+            next_late_s=np.array(late, dtype=float),
+            open_end=np.array(opened, dtype=bool),
+            budget_s=np.array(budget, dtype=float),
+            speed_mps=np.array(speed, dtype=float),
+            a_loc=np.array(a_loc, dtype=np.int64),
+            b_loc=np.array(b_real, dtype=np.int64),
+            profile=np.array(profile, dtype=np.int64),
+        )
+
+    def _stop_tables(self, errands: Sequence[int]) -> tuple[StopTable, StopTable]:
+        xy = self._lookup.xy_m()
+        tables = []
+        for first in (True, False):
+            stops = [
+                (self.errands[e].pickup, self.errands[e].dropoff)[0 if first else 1]
+                for e in errands
+            ]
+            others = [
+                (self.errands[e].pickup, self.errands[e].dropoff)[1 if first else 0]
+                for e in errands
+            ]
+            spans = np.array([_span(s) for s in stops], dtype=float).reshape(-1, 2)
+            where = np.array([self._index[s.location] for s in stops], dtype=np.int64)
+            tables.append(
+                StopTable(
+                    xy=xy[where] if xy is not None else np.zeros((len(stops), 2)),
+                    earliest_s=spans[:, 0],
+                    latest_s=spans[:, 1],
+                    service_s=np.array([s.service_s for s in stops], dtype=float),
+                    other_service_s=np.array([s.service_s for s in others], dtype=float),
+                    loc=where,
+                )
+            )
+        return tables[0], tables[1]
+
+    def _plausible(
+        self,
+        errands: Sequence[int],
+        vehicles: Sequence[int],
+        routes: Sequence[CourierRoute] | None = None,
+        *,
+        budgets: bool = True,
+    ) -> tuple[IntArray, IntArray]:
+        """Pairs (errand index, vehicle) passing the pruning rule and the exact filters.
+
+        ``routes`` defaults to the current ones; ``budgets=False`` ignores detour budgets.
+        """
+        routes = self.routes if routes is None else routes
+        if not errands or not vehicles:
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        pickups, dropoffs = self._stop_tables(errands)
+        legs = self._legs(vehicles, routes, budgets=budgets)
+        local, vehicle = plausible_pairs(legs, pickups, dropoffs, len(self.routes), self._exact_s)
+        errand = np.asarray(errands, dtype=np.int64)[local]
+        keep = self._eligible[errand, vehicle]
+        return errand[keep], vehicle[keep]
+
+    def _exact_s(self, origin: IntArray, destination: IntArray, profile: IntArray) -> IntArray:
+        """True travel seconds, elementwise, for the pruning's second check."""
+        out = np.zeros(origin.shape, dtype=np.int64)
+        for code in np.unique(profile).tolist():
+            sel = profile == code
+            out[sel] = self._lookup.durations_s(origin[sel], destination[sel], self._profiles[code])
+        return out
+
+    # ------------------------------------------------------------------ pricing
+
+    def _price(
+        self,
+        errand: IntArray,
+        vehicle: IntArray,
+        routes: Sequence[CourierRoute] | None = None,
+        *,
+        budgets: bool = True,
+    ) -> InsertionResult:
+        """The kernel's best insertion for each (errand, vehicle) pair, on current routes.
+
+        A stop with several windows is tried in each of them (every combination of
+        a pickup window and a drop-off window); the best feasible one wins.
+        ``routes`` defaults to the current ones; ``budgets=False`` ignores detour budgets.
+        """
+        routes = self.routes if routes is None else routes
+        combos = [self._windows[e] for e in errand.tolist()]
+        counts = np.array([len(c) for c in combos], dtype=np.int64)
+        if counts.size and counts.max() > 1:
+            owner = np.repeat(np.arange(errand.size), counts)
+            flat = [w for c in combos for w in c]
+            result = self._price_windows(errand[owner], vehicle[owner], flat, routes, budgets)
+            return _best_of(result, owner)
+        flat = [c[0] for c in combos]
+        return self._price_windows(errand, vehicle, flat, routes, budgets)
+
+    def _price_windows(
+        self,
+        errand: IntArray,
+        vehicle: IntArray,
+        windows: Sequence[tuple[tuple[int, int], tuple[int, int]]],
+        all_routes: Sequence[CourierRoute],
+        budgets: bool,
+    ) -> InsertionResult:
+        """The kernel on pairs with one (pickup, drop-off) window each."""
+        used, row = np.unique(vehicle, return_inverse=True)
+        routes = [all_routes[v] for v in used]
+        width = max(len(r.points) for r in routes)
+        dims = len(self.problem.couriers[0].capacity) if self.problem.couriers else 1
+        n_routes = len(routes)
+        start = np.zeros((n_routes, width), np.int64)
+        latest = np.zeros((n_routes, width), np.int64)
+        earliest = np.zeros((n_routes, width), np.int64)
+        service = np.zeros((n_routes, width), np.int64)
+        load_after = np.zeros((n_routes, width, dims), np.int64)
+        leg = np.zeros((n_routes, max(width - 1, 1)), np.int64)
+        loc = np.full((n_routes, width), -1, np.int64)
+        capacity = np.zeros((n_routes, dims), np.int64)
+        n_stops = np.zeros(n_routes, np.int64)
+        remaining = np.zeros(n_routes, np.int64)
+        for r, route in enumerate(routes):
+            n = len(route.points)
+            start[r, :n] = route.start_s
+            latest[r, :n] = route.latest_s
+            earliest[r, :n] = route.earliest_s
+            service[r, :n] = [p.service_s for p in route.points]
+            load_after[r, :n] = route.load_after
+            leg[r, : n - 1] = route.leg_s
+            loc[r, :n] = [p.location for p in route.points]
+            capacity[r] = route.courier.capacity
+            n_stops[r] = n - 2
+            remaining[r] = min(route.remaining_detour_s, UNBOUNDED_S) if budgets else UNBOUNDED_S
+        batch = RouteBatch(
+            n_stops=n_stops,
+            start_s=start,
+            latest_s=latest,
+            service_s=service,
+            load_after=load_after,
+            capacity=capacity,
+            leg_s=leg,
+            remaining_detour_s=remaining,
+            earliest_s=earliest,
+        )
+        k = errand.shape[0]
+        facts = self._facts
+        pick_loc, drop_loc = facts.pickup_loc[errand], facts.dropoff_loc[errand]
+        points = loc[row]  # (K, W)
+        valid = points >= 0
+        to_pickup = np.zeros((k, width), np.int64)
+        from_pickup = np.zeros((k, width), np.int64)
+        to_dropoff = np.zeros((k, width), np.int64)
+        from_dropoff = np.zeros((k, width), np.int64)
+        direct = np.zeros(k, np.int64)
+        profiles = np.array([routes[r].courier.profile.value for r in row])
+        for profile in np.unique(profiles):
+            sel = np.flatnonzero(profiles == profile)
+            pts, ok = points[sel], valid[sel]
+            a, b = np.nonzero(ok)
+            p_at, d_at = pick_loc[sel][a], drop_loc[sel][a]
+            here = pts[a, b]
+            block = np.zeros(ok.shape, np.int64)
+            for target, source, into in (
+                (p_at, here, to_pickup),
+                (d_at, here, to_dropoff),
+            ):
+                block[:] = 0
+                block[a, b] = self._lookup.durations_s(source, target, str(profile))
+                into[sel] = block
+            for source, into in ((p_at, from_pickup), (d_at, from_dropoff)):
+                block[:] = 0
+                block[a, b] = self._lookup.durations_s(source, here, str(profile))
+                into[sel] = block
+            direct[sel] = self._lookup.durations_s(pick_loc[sel], drop_loc[sel], str(profile))
+        chosen = np.array(windows, dtype=np.int64).reshape(-1, 2, 2)
+        candidates = CandidateBatch(
+            route=row,
+            pickup_window_s=chosen[:, 0],
+            dropoff_window_s=chosen[:, 1],
+            pickup_service_s=facts.pickup_service_s[errand],
+            dropoff_service_s=facts.dropoff_service_s[errand],
+            load=facts.load[errand].reshape(k, dims),
+            max_ride_s=facts.max_ride_s[errand],
+            to_pickup_s=to_pickup,
+            from_pickup_s=from_pickup,
+            to_dropoff_s=to_dropoff,
+            from_dropoff_s=from_dropoff,
+            pickup_to_dropoff_s=direct,
+        )
+        return best_insertions(batch, candidates, chunk_size=self.options.chunk_size)
+
+    # ------------------------------------------------------------------ answers
+
+    def recommend(self, errand: Pairable, limit: int = 5) -> list[Recommendation]:
+        """Couriers who could take ``errand`` now, cheapest detour first.
+
+        ``errand`` must be one of the problem's tasks (the online dispatcher
+        rebuilds the matcher as requests arrive). Only feasible insertions
+        into the routes as they stand are listed: windows, capacity, the own
+        stops' windows and the remaining detour budget all hold.
+
+        Examples
+        --------
+        See :class:`Matcher`.
+        """
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise InvalidInputError("limit", f"must be an int >= 1, got {limit!r}")
+        index = next((k for k, e in enumerate(self.errands) if e.id == errand.id), None)
+        if index is None or self.errands[index] != errand:
+            raise InvalidInputError(
+                "errand", f"{errand.id!r} is not one of the matcher's problem's tasks"
+            )
+        room = self._room()
+        vehicles = [v for v in range(len(self.routes)) if room[v] > 0]
+        e_idx, v_idx = self._plausible([index], vehicles)
+        if e_idx.size == 0:
+            return []
+        result = self._price(e_idx, v_idx)
+        feasible = np.flatnonzero(result.feasible)
+        order = feasible[np.lexsort((v_idx[feasible], result.added_busy_s[feasible]))]
+        out = []
+        for k in order[:limit]:
+            route = self.routes[int(v_idx[k])]
+            out.append(
+                Recommendation(
+                    courier_id=route.courier.id,
+                    detour_s=int(result.added_busy_s[k]),
+                    pickup_eta_s=int(result.pickup_start_s[k]),
+                    dropoff_eta_s=int(result.dropoff_start_s[k]),
+                    pickup_after=route.points[int(result.pickup_after[k])].ref,
+                    dropoff_after=route.points[int(result.dropoff_after[k])].ref
+                    if result.dropoff_after[k] != result.pickup_after[k]
+                    else errand.id,
+                )
+            )
+        return out
+
+    def match(self) -> Matching:
+        """Assign the problem's errands to couriers; the plan has a reason for every leftover.
+
+        The matcher's routes advance: a second call finds the errands already
+        placed (it is meant to be called once per matcher).
+        """
+        opts = self.options
+        clock = {"prune": 0.0, "price": 0.0, "assign": 0.0, "repair": 0.0}
+        tick = time.perf_counter()
+        n_errands = len(self.errands)
+        placed = np.zeros(n_errands, dtype=bool)
+        progress = np.full(n_errands, -1, dtype=np.int64)  # furthest kernel result per errand
+        lost_to_cap = np.zeros(n_errands, dtype=bool)
+        room = self._room()
+        vehicles = [v for v in range(len(self.routes)) if room[v] > 0]
+        e_idx, v_idx = self._plausible(list(range(n_errands)), vehicles)
+        clock["prune"] += time.perf_counter() - tick
+        first_pairs = int(e_idx.size)
+        evaluated = 0
+        rounds = 0
+        e_own = v_own = np.empty(0, dtype=np.int64)
+        while e_idx.size and rounds < opts.max_rounds:
+            rounds += 1
+            tick = time.perf_counter()
+            result = self._price(e_idx, v_idx)
+            evaluated += int(e_idx.size)
+            step = np.vectorize(_PROGRESS.__getitem__, otypes=[np.int64])(result.reason)
+            np.maximum.at(progress, e_idx, step)
+            ok = result.feasible
+            e_ok, v_ok = e_idx[ok], v_idx[ok]
+            if rounds == 1:
+                e_own, v_own = e_ok, v_ok
+            added = result.added_busy_s[ok]
+            clock["price"] += time.perf_counter() - tick
+            tick = time.perf_counter()
+            priority = np.array([self.errands[e].priority for e in e_ok], dtype=np.int64)
+            value = opts.value_per_priority_s * priority - added
+            chosen = assign(
+                e_ok,
+                v_ok,
+                value,
+                np.minimum(self._room(), 1),
+                fairness_s=opts.fairness_s,
+                recent=self._recent + np.array([r.tasks for r in self.routes], dtype=np.int64),
+            )
+            clock["assign"] += time.perf_counter() - tick
+            tick = time.perf_counter()
+            took = self._repair(e_ok[chosen], v_ok[chosen], _subset(result, ok, chosen))
+            placed[took] = True
+            clock["repair"] += time.perf_counter() - tick
+            if took.size == 0:
+                break
+            # Next round: pairs that were feasible, for errands still open, on couriers with room.
+            room = self._room()
+            keep = ~placed[e_ok] & (room[v_ok] > 0)
+            lost_to_cap[e_ok[~placed[e_ok] & (room[v_ok] <= 0)]] = True
+            e_idx, v_idx = e_ok[keep], v_ok[keep]
+        tick = time.perf_counter()
+        moves = self._improve(placed, e_own, v_own) if opts.improve else 0
+        clock["improve"] = time.perf_counter() - tick
+        plan = self._plan(placed, progress, lost_to_cap)
+        stats = MatchStats(
+            improve_s=clock["improve"],
+            moves=moves,
+            candidate_pairs=first_pairs,
+            evaluated_pairs=evaluated,
+            rounds=rounds,
+            prepare_s=self._prepare_s,
+            prune_s=clock["prune"],
+            price_s=clock["price"],
+            assign_s=clock["assign"],
+            repair_s=clock["repair"],
+        )
+        detours = {r.courier.id: r.detour_s for r in self.routes if len(r.points) > 2}
+        served = sum(self.errands[e].priority for e in np.flatnonzero(placed).tolist())
+        total = opts.value_per_priority_s * served - sum(detours.values())
+        return Matching(plan=plan, stats=stats, value=total, detours=detours)
+
+    def _repair(self, errand: IntArray, vehicle: IntArray, priced: InsertionResult) -> IntArray:
+        """Insert each courier's chosen errands one by one, best first; return those placed.
+
+        ``priced`` holds the round's insertion of each chosen pair (same order), valid
+        for a courier's first errand; later ones are re-priced on the route as it now
+        stands, in waves: the k-th errand of every courier in one kernel batch.
+        Every insertion is then re-simulated in full by :meth:`CourierRoute.with_errand`.
+        """
+        placed: list[int] = []
+        value = (
+            self.options.value_per_priority_s
+            * np.array([self.errands[e].priority for e in errand.tolist()], dtype=np.int64)
+            - priced.added_busy_s
+        )
+        order = np.lexsort((errand, -value, vehicle))
+        rank = np.zeros(order.size, dtype=np.int64)
+        _, first = np.unique(vehicle[order], return_index=True)
+        starts = np.zeros(order.size, dtype=np.int64)
+        starts[first] = first
+        np.maximum.accumulate(starts, out=starts)
+        rank[order] = np.arange(order.size) - starts
+        for wave in range(int(rank.max(initial=-1)) + 1):
+            rows = np.flatnonzero(rank == wave)
+            if wave == 0:
+                result, index = priced, rows
+            else:
+                result = self._price(errand[rows], vehicle[rows])
+                index = np.arange(rows.size)
+            for k, row in zip(index.tolist(), rows.tolist(), strict=True):
+                e, v = int(errand[row]), int(vehicle[row])
+                route = None
+                if result.feasible[k]:
+                    pickup, dropoff = self._points_of(self.errands[e], e)
+                    route = self.routes[v].with_errand(
+                        pickup,
+                        dropoff,
+                        int(result.pickup_after[k]),
+                        int(result.dropoff_after[k]),
+                        self._lookup,
+                    )
+                if route is None and self.routes[v].tasks:
+                    route = self._fit(e, v)  # the errands already there may move
+                if route is not None:
+                    self.routes[v] = route
+                    placed.append(e)
+        return np.array(placed, dtype=np.int64)
+
+    def _fit(self, u: int, v: int, route: CourierRoute | None = None) -> CourierRoute | None:
+        """Courier ``v``'s route (or ``route``) with errand ``u`` added at least cost, or None.
+
+        Besides the direct insertion, tries taking out each errand already on the
+        route, inserting ``u``, and putting the other back at its best place:
+        the best joint positions of two errands are often not the first one's
+        best positions.
+        """
+        base = self.routes[v] if route is None else route
+        trials = [base]
+        others: list[int | None] = [None]
+        for e in base.task_indices:
+            without = base.without(e, self._lookup)
+            if without is not None:
+                trials.append(without)
+                others.append(e)
+        priced = self._price(
+            np.full(len(trials), u, dtype=np.int64), np.arange(len(trials)), trials
+        )
+        pickup, dropoff = self._points_of(self.errands[u], u)
+        best: CourierRoute | None = None
+        again: list[CourierRoute] = []
+        again_e: list[int] = []
+        for k in np.flatnonzero(priced.feasible).tolist():
+            with_u = trials[k].with_errand(
+                pickup,
+                dropoff,
+                int(priced.pickup_after[k]),
+                int(priced.dropoff_after[k]),
+                self._lookup,
+            )
+            if with_u is None:
+                continue
+            other = others[k]
+            if other is None:
+                best = with_u if best is None or with_u.busy_s < best.busy_s else best
+            else:
+                again.append(with_u)
+                again_e.append(other)
+        if again:
+            back = self._price(np.array(again_e), np.arange(len(again)), again)
+            for k in np.flatnonzero(back.feasible).tolist():
+                e_pickup, e_dropoff = self._points_of(self.errands[again_e[k]], again_e[k])
+                both = again[k].with_errand(
+                    e_pickup,
+                    e_dropoff,
+                    int(back.pickup_after[k]),
+                    int(back.dropoff_after[k]),
+                    self._lookup,
+                )
+                if both is not None and (best is None or both.busy_s < best.busy_s):
+                    best = both
+        return best
+
+    def _improve(self, placed: npt.NDArray[np.bool_], e_own: IntArray, v_own: IntArray) -> int:
+        """Ejection moves for errands left out; returns how many moves were made.
+
+        For each open errand ``u`` (highest priority first) and each courier who
+        could take it on its own route: put ``u`` in directly, or in place of one
+        of the courier's errands of no higher priority, which then moves to its
+        cheapest other courier if it can, else is dropped. The move with the best
+        gain in the objective is made if the gain is positive. Two passes at most.
+        """
+        weight = self.options.value_per_priority_s
+        priority = np.array([e.priority for e in self.errands], dtype=np.int64)
+        couriers_of: dict[int, list[int]] = {}
+        for e, v in zip(e_own.tolist(), v_own.tolist(), strict=True):
+            couriers_of.setdefault(e, []).append(v)
+        moves = 0
+        for _ in range(2):
+            before = moves
+            open_errands = sorted(
+                (e for e in couriers_of if not placed[e]), key=lambda e: (-priority[e], e)
+            )
+            for u in open_errands:
+                moves += self._eject_for(u, placed, priority, weight, couriers_of)
+            if moves == before:
+                break
+        return moves
+
+    def _eject_for(
+        self,
+        u: int,
+        placed: npt.NDArray[np.bool_],
+        priority: IntArray,
+        weight: int,
+        couriers_of: Mapping[int, Sequence[int]],
+    ) -> int:
+        """Try the ejection moves for open errand ``u``; 1 if one was made, else 0."""
+        room = self._room()
+        best_gain = 0
+        best: tuple[dict[int, CourierRoute], int | None] | None = None
+        for v in couriers_of[u]:
+            route = self.routes[v]
+            if room[v] > 0:
+                fitted = self._fit(u, v)
+                if fitted is not None:
+                    gain = weight * int(priority[u]) - (fitted.busy_s - route.busy_s)
+                    if gain > best_gain:
+                        best_gain, best = gain, ({v: fitted}, None)
+            for e in route.task_indices:
+                if priority[e] > priority[u]:
+                    continue
+                without = route.without(e, self._lookup)
+                fitted = None if without is None else self._fit(u, v, without)
+                if fitted is None:
+                    continue
+                gain = weight * int(priority[u] - priority[e]) - (fitted.busy_s - route.busy_s)
+                change = {v: fitted}
+                moved_to: int | None = None
+                best_regain = 0
+                for w in couriers_of.get(e, ()):
+                    if w == v or room[w] <= 0:
+                        continue
+                    again = self._fit(e, w)
+                    if again is None:
+                        continue
+                    regain = weight * int(priority[e]) - (again.busy_s - self.routes[w].busy_s)
+                    if moved_to is None or regain > best_regain:
+                        moved_to, best_regain, change = w, regain, {v: fitted, w: again}
+                if moved_to is not None:
+                    gain += best_regain
+                if gain > best_gain:
+                    best_gain, best = gain, (change, None if moved_to is not None else e)
+        if best is None:
+            return 0
+        change, dropped = best
+        for v, route in change.items():
+            self.routes[v] = route
+        placed[u] = True
+        if dropped is not None:
+            placed[dropped] = False
+        return 1
+
+    def _plan(
+        self,
+        placed: npt.NDArray[np.bool_],
+        progress: IntArray,
+        lost_to_cap: npt.NDArray[np.bool_],
+    ) -> Plan:
+        routes = tuple(r.to_route() for r in self.routes if len(r.points) > 2)
+        open_errands = [e for e in range(len(self.errands)) if not placed[e]]
+        # Short of DETOUR: would some courier's own route take it if budgets did not count?
+        short = [e for e in open_errands if progress[e] < _PROGRESS[int(InsertionReason.DETOUR)]]
+        within_reach: set[int] = set()
+        vehicles = [v for v, r in enumerate(self._own_routes) if r.courier.max_tasks != 0]
+        loose_e, loose_v = self._plausible(short, vehicles, self._own_routes, budgets=False)
+        if loose_e.size:
+            free = self._price(loose_e, loose_v, self._own_routes, budgets=False)
+            within_reach = set(loose_e[free.feasible].tolist())
+            step = np.vectorize(_PROGRESS.__getitem__, otypes=[np.int64])(free.reason)
+            np.maximum.at(
+                progress, loose_e, np.minimum(step, _PROGRESS[int(InsertionReason.CAPACITY)])
+            )
+        unassigned = []
+        for e in open_errands:
+            reason, detail = self._reason(e, int(progress[e]), e in within_reach, lost_to_cap[e])
+            unassigned.append(Unassigned(task_id=self.errands[e].id, reason=reason, detail=detail))
+        penalty = self.options.value_per_priority_s * sum(
+            self.errands[e].priority for e in open_errands
+        )
+        return Plan(
+            routes=routes,
+            unassigned=tuple(unassigned),
+            objective=ObjectiveParts(
+                distance_m=sum(r.distance_m for r in routes), fixed_cost=0, penalty=penalty
+            ),
+            status=SolveStatus.FEASIBLE,
+            runtime_s=0.0,
+        )
+
+    def _reason(
+        self, e: int, progress: int, within_reach: bool, lost_to_cap: bool
+    ) -> tuple[UnassignedReason, str]:
+        errand = self.errands[e]
+        key = (errand.skills, errand.kind, self.problem.load_of(errand))
+        if key not in self._reasons:
+            self._reasons[key] = self._static_reason(errand)
+        static = self._reasons[key]
+        if static is not None:
+            return static
+        return self._dynamic_reason(progress, within_reach, lost_to_cap)
+
+    def _static_reason(self, errand: Pairable) -> tuple[UnassignedReason, str] | None:
+        """Reasons that depend only on the errand's needs and the couriers, not on routes."""
+        couriers = self.problem.couriers
+        if not couriers:
+            return UnassignedReason.NO_COURIER, "the problem has no courier"
+        skilled = [c for c in couriers if errand.skills <= c.skills]
+        if not skilled:
+            return UnassignedReason.SKILL, f"no courier has the skill(s) {sorted(errand.skills)}"
+        taking = [c for c in skilled if c.takes(errand.kind)]
+        if not taking:
+            return (
+                UnassignedReason.KIND,
+                f"no courier with the skills takes {errand.kind!r} errands",
+            )
+        if all(c.max_tasks == 0 for c in taking):
+            return UnassignedReason.TASK_CAP, "every courier who takes it has no errands left today"
+        load = self.problem.load_of(errand)
+        if all(any(x > cap for x, cap in zip(load, c.capacity, strict=True)) for c in taking):
+            return UnassignedReason.CAPACITY, f"load {load} exceeds every courier's free capacity"
+        return None
+
+    def _dynamic_reason(
+        self, progress: int, within_reach: bool, lost_to_cap: bool
+    ) -> tuple[UnassignedReason, str]:
+        """Reasons found by pricing on the routes."""
+        if progress == _PROGRESS[int(InsertionReason.FEASIBLE)]:
+            if lost_to_cap:
+                return (
+                    UnassignedReason.TASK_CAP,
+                    "the couriers who could take it reached their caps with other errands",
+                )
+            return (
+                UnassignedReason.COST,
+                "lost to errands of higher value: the couriers who could take it spent their "
+                "detour budget or schedule on them",
+            )
+        if progress == _PROGRESS[int(InsertionReason.DETOUR)]:
+            return (
+                UnassignedReason.DETOUR,
+                "every courier who could take it would exceed its detour budget",
+            )
+        if within_reach:
+            return (
+                UnassignedReason.DETOUR,
+                "couriers pass within reach in time, but only beyond their detour budgets",
+            )
+        if progress == _PROGRESS[int(InsertionReason.CAPACITY)]:
+            return (
+                UnassignedReason.CAPACITY,
+                "every courier who passes in time is too full at that point of the route",
+            )
+        return UnassignedReason.TIME_WINDOW, "no courier passes within reach inside its windows"

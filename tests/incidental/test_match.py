@@ -1,0 +1,326 @@
+"""The incidental matcher: valid plans, honest reasons, sound pruning, recommendations."""
+
+from __future__ import annotations
+
+import itertools
+
+import attrs
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from tests.incidental.problems import incidental_problems
+from tests.strategies import examples
+
+from dispatch import (
+    Courier,
+    Errand,
+    HaversineTravel,
+    Location,
+    MatrixTravel,
+    OwnStop,
+    Problem,
+    Stop,
+    TimeWindow,
+    UnassignedReason,
+    Visit,
+    validate,
+)
+from dispatch.errors import InvalidInputError
+from dispatch.incidental import Matcher, MatchOptions, exact_match
+from dispatch.incidental._route import CourierRoute
+from dispatch.plan import StopRole
+
+Reason = UnassignedReason
+
+
+def _fits_alone(matcher: Matcher, e: int, v: int, *, budget: bool = True) -> bool:
+    """Brute force: some (i, j) puts errand ``e`` into courier ``v``'s route, by full simulation."""
+    route = matcher.routes[v]
+    errand = matcher.errands[e]
+    courier = route.courier
+    if not (errand.skills <= courier.skills and courier.takes(errand.kind)):
+        return False
+    if courier.max_tasks is not None and route.tasks >= courier.max_tasks:
+        return False
+    if not budget:
+        free = attrs.evolve(courier, detour_budget_s=None)
+        unbudgeted = CourierRoute.build(v, free, route.points, matcher._lookup)
+        assert unbudgeted is not None
+        route = unbudgeted
+    pickup, dropoff = matcher._points_of(errand, e)
+    last = len(route.points) - 2
+    return any(
+        route.with_errand(pickup, dropoff, i, j, matcher._lookup) is not None
+        for i, j in itertools.combinations_with_replacement(range(last + 1), 2)
+    )
+
+
+@settings(max_examples=examples(60), deadline=None)
+@given(problem=incidental_problems())
+def test_plans_validate_and_account_for_every_errand(problem: Problem) -> None:
+    """The plan passes the validator; each errand is routed once or unassigned once."""
+    matching = Matcher(problem).match()
+    plan = matching.plan
+    assert validate(problem, plan) == []
+    routed = list(plan.assigned_task_ids())
+    left = [u.task_id for u in plan.unassigned]
+    assert sorted(routed + left) == sorted(t.id for t in problem.tasks)
+    assert len(set(routed)) == len(routed)
+    for courier in problem.couriers:
+        route = plan.route_of(courier.id)
+        if courier.own_stops:
+            assert route is not None
+            own = [s.ref for s in route.stops if s.role is StopRole.OWN]
+            assert own == [o.id for o in courier.own_stops]
+        if route is not None and courier.max_tasks is not None:
+            assert len(route.task_ids) <= courier.max_tasks
+    for courier_id, detour in matching.detours_s().items():
+        budget = problem.courier(courier_id).detour_budget_s
+        assert budget is None or detour <= budget
+
+
+@settings(max_examples=examples(60), deadline=None)
+@given(problem=incidental_problems(explicit=False))
+def test_pruning_never_drops_a_feasible_pair(problem: Problem) -> None:
+    """Every (errand, courier) pair the exact kernel finds feasible survives the pruning."""
+    matcher = Matcher(problem)
+    n_e, n_v = len(matcher.errands), len(matcher.routes)
+    if not n_e or not n_v:
+        return
+    e_all = np.repeat(np.arange(n_e), n_v)
+    v_all = np.tile(np.arange(n_v), n_e)
+    keep = matcher._eligible[e_all, v_all]
+    e_all, v_all = e_all[keep], v_all[keep]
+    if not e_all.size:
+        return
+    feasible = matcher._price(e_all, v_all).feasible
+    e_kept, v_kept = matcher._plausible(list(range(n_e)), list(range(n_v)))
+    kept = set(zip(e_kept.tolist(), v_kept.tolist(), strict=True))
+    missed = [
+        (matcher.errands[e].id, matcher.routes[v].courier.id)
+        for e, v in zip(e_all[feasible].tolist(), v_all[feasible].tolist(), strict=True)
+        if (e, v) not in kept
+    ]
+    assert missed == []
+
+
+@settings(max_examples=examples(60), deadline=None)
+@given(problem=incidental_problems())
+def test_kernel_agrees_with_full_simulation_on_own_routes(problem: Problem) -> None:
+    """The kernel finds a feasible insertion exactly when brute-force simulation does."""
+    matcher = Matcher(problem)
+    for e, v in itertools.product(range(len(matcher.errands)), range(len(matcher.routes))):
+        if not matcher._eligible[e, v]:
+            continue
+        kernel = bool(matcher._price(np.array([e]), np.array([v])).feasible[0])
+        assert kernel == _fits_alone(matcher, e, v), (matcher.errands[e], matcher.routes[v])
+
+
+@settings(max_examples=examples(60), deadline=None)
+@given(problem=incidental_problems())
+def test_reasons_match_their_definitions(problem: Problem) -> None:
+    """Reasons that claim no courier could take the errand are true on the own routes."""
+    matcher = Matcher(problem)
+    fresh = Matcher(problem)  # routes as they were before matching
+    plan = matcher.match().plan
+    index = {e.id: k for k, e in enumerate(fresh.errands)}
+    for entry in plan.unassigned:
+        e = index[entry.task_id]
+        errand = fresh.errands[e]
+        fits = [_fits_alone(fresh, e, v) for v in range(len(fresh.routes))]
+        if entry.reason in (Reason.TIME_WINDOW, Reason.CAPACITY, Reason.DETOUR):
+            assert not any(fits), entry
+        if entry.reason is Reason.TIME_WINDOW:
+            assert not any(
+                _fits_alone(fresh, e, v, budget=False) for v in range(len(fresh.routes))
+            ), entry
+        if entry.reason is Reason.SKILL:
+            assert all(not errand.skills <= c.skills for c in problem.couriers)
+        if entry.reason is Reason.KIND:
+            assert all(not c.takes(errand.kind) for c in problem.couriers)
+        if entry.reason is Reason.COST:
+            assert any(fits), entry
+
+
+# --- small hand-made cases ----------------------------------------------------------------------
+
+LINE = MatrixTravel(
+    nodes=list(range(5)),
+    durations_s=[[abs(a - b) * 100 for b in range(5)] for a in range(5)],
+)
+
+
+def _rider(courier_id: str = "rider", **changes: object) -> Courier:
+    base = {
+        "id": courier_id,
+        "start": Location(node=0),
+        "shift": TimeWindow(0, 3600),
+        "capacity": 2,
+        "detour_budget_s": 600,
+        "own_stops": [OwnStop(id=f"{courier_id}-parcel", stop=Stop(location=Location(node=4)))],
+    }
+    return Courier(**{**base, **changes})  # type: ignore[arg-type]
+
+
+def _errand(errand_id: str, shop: int, home: int, **changes: object) -> Errand:
+    base = {
+        "id": errand_id,
+        "pickup": Stop(location=Location(node=shop), service_s=60),
+        "dropoff": Stop(location=Location(node=home), service_s=60),
+    }
+    return Errand(**{**base, **changes})  # type: ignore[arg-type]
+
+
+def test_errand_on_the_way_costs_only_its_service() -> None:
+    """Shop and home on the rider's line: detour = the two services, no extra travel."""
+    problem = Problem(tasks=[_errand("milk", 1, 3)], couriers=[_rider()], travel=LINE)
+    matching = Matcher(problem).match()
+    assert validate(problem, matching.plan) == []
+    assert matching.detours_s() == {"rider": 120}
+    stops = matching.plan.route_of("rider").stops  # type: ignore[union-attr]
+    assert [(s.role.value, s.ref, s.start_s) for s in stops] == [
+        ("start", "rider", 0),
+        ("pickup", "milk", 100),
+        ("dropoff", "milk", 360),
+        ("own", "rider-parcel", 520),
+        ("end", "rider", 520),
+    ]
+
+
+def test_cap_and_budget_choose_the_more_valuable_errand() -> None:
+    """One slot: the higher-priority errand wins; the other is unassigned as TASK_CAP."""
+    problem = Problem(
+        tasks=[_errand("water", 1, 2), _errand("medicine", 2, 3, priority=3)],
+        couriers=[_rider(max_tasks=1)],
+        travel=LINE,
+    )
+    plan = Matcher(problem).match().plan
+    assert validate(problem, plan) == []
+    assert list(plan.assigned_task_ids()) == ["medicine"]
+    assert [(u.task_id, u.reason) for u in plan.unassigned] == [("water", Reason.TASK_CAP)]
+
+
+def test_reasons_for_kind_skill_capacity_time_and_detour() -> None:
+    """Each unservable errand names the rule that keeps it out."""
+    problem = Problem(
+        tasks=[
+            _errand("flowers", 1, 2, kind="flowers"),
+            _errand("lift", 1, 2, skills=["lift"]),
+            _errand("piano", 1, 2, load=5),
+            _errand("late", 1, 2, dropoff=Stop(location=Location(node=2), windows=[(0, 50)])),
+            _errand("back", 4, 0),
+        ],
+        couriers=[_rider(accepts=["groceries", "errand"], detour_budget_s=300)],
+        travel=LINE,
+    )
+    plan = Matcher(problem).match().plan
+    assert validate(problem, plan) == []
+    reasons = {u.task_id: u.reason for u in plan.unassigned}
+    assert reasons == {
+        "flowers": Reason.KIND,
+        "lift": Reason.SKILL,
+        "piano": Reason.CAPACITY,
+        "late": Reason.TIME_WINDOW,
+        "back": Reason.DETOUR,
+    }
+
+
+def test_fairness_moves_work_to_the_less_busy_volunteer() -> None:
+    """Two equal riders: without fairness the tie goes to either; with it, to the less busy."""
+    problem = Problem(
+        tasks=[_errand("milk", 1, 3)],
+        couriers=[_rider("busy"), _rider("fresh", detour_budget_s=600)],
+        travel=LINE,
+    )
+    recent = {"busy": 10, "fresh": 0}
+    plan = Matcher(problem, MatchOptions(fairness_s=60), recent_errands=recent).match().plan
+    assert plan.route_of("fresh").task_ids == ("milk",)  # type: ignore[union-attr]
+    plan = Matcher(problem, MatchOptions(fairness_s=60), recent_errands={"fresh": 10}).match().plan
+    assert plan.route_of("busy").task_ids == ("milk",)  # type: ignore[union-attr]
+
+
+def test_recommend_ranks_by_detour() -> None:
+    """The courier passing the shop ranks above the one who must turn back."""
+    problem = Problem(
+        tasks=[_errand("milk", 1, 2)],
+        couriers=[
+            _rider("near"),
+            _rider(
+                "far",
+                start=Location(node=4),
+                own_stops=[],
+                end=Location(node=4),
+                detour_budget_s=900,
+            ),
+        ],
+        travel=LINE,
+    )
+    ranked = Matcher(problem).recommend(problem.task("milk"))  # type: ignore[arg-type]
+    assert [r.courier_id for r in ranked] == ["near", "far"]
+    assert ranked[0].detour_s < ranked[1].detour_s
+    assert ranked[0].pickup_eta_s == 100
+
+
+def test_visits_and_bad_limits_are_refused() -> None:
+    """Visits are not errands; ``limit`` must be positive; unknown errands are named."""
+    visit = Visit(id="check-in", stop=Stop(location=Location(node=1)))
+    with pytest.raises(InvalidInputError, match="check-in"):
+        Matcher(Problem(tasks=[visit], couriers=[_rider()], travel=LINE))
+    problem = Problem(tasks=[_errand("milk", 1, 2)], couriers=[_rider()], travel=LINE)
+    matcher = Matcher(problem)
+    with pytest.raises(InvalidInputError, match="limit"):
+        matcher.recommend(problem.task("milk"), limit=0)  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match="bread"):
+        matcher.recommend(_errand("bread", 1, 2))
+
+
+def test_late_courier_is_named() -> None:
+    """A courier who cannot make their own stops even without errands is a named input error."""
+    late = _rider(
+        own_stops=[OwnStop(id="p", stop=Stop(location=Location(node=4), windows=[(0, 10)]))]
+    )
+    with pytest.raises(InvalidInputError, match="rider"):
+        Matcher(Problem(tasks=[], couriers=[late], travel=LINE))
+
+
+def test_haversine_problem_uses_the_spatial_index() -> None:
+    """With coordinates, far-away couriers are pruned before pricing."""
+    travel = HaversineTravel()
+    here = Location(lat=31.2, lon=121.4)
+    far = Location(lat=31.4, lon=121.6)
+    couriers = [
+        Courier(id="near", start=here, shift=TimeWindow(0, 7200), capacity=2, detour_budget_s=300),
+        Courier(id="far", start=far, shift=TimeWindow(0, 7200), capacity=2, detour_budget_s=300),
+    ]
+    errand = Errand(
+        id="milk",
+        pickup=Stop(location=Location(lat=31.2005, lon=121.4)),
+        dropoff=Stop(location=Location(lat=31.201, lon=121.4)),
+    )
+    problem = Problem(tasks=[errand], couriers=couriers, travel=travel)
+    matching = Matcher(problem).match()
+    assert matching.stats.candidate_pairs == 1
+    assert list(matching.plan.assigned_task_ids()) == ["milk"]
+    assert validate(problem, matching.plan) == []
+
+
+def test_empty_problem() -> None:
+    """No couriers and no errands: an empty, valid plan."""
+    problem = Problem(tasks=[], couriers=[], travel=LINE)
+    plan = Matcher(problem).match().plan
+    assert plan.routes == () and plan.unassigned == ()
+
+
+@settings(max_examples=examples(40), deadline=None)
+@given(problem=incidental_problems(max_couriers=4, max_errands=7))
+def test_matcher_never_beats_the_exact_optimum(problem: Problem) -> None:
+    """On problems the exact model covers, the matcher's value is at most the optimum's."""
+    couriers = [
+        attrs.evolve(c, max_tasks=2 if c.max_tasks is None else min(c.max_tasks, 2))
+        for c in problem.couriers
+    ]
+    errands = [attrs.evolve(e, max_ride_s=None) for e in problem.tasks]
+    problem = attrs.evolve(problem, couriers=couriers, tasks=errands)
+    matching = Matcher(problem).match()
+    best = exact_match(problem)
+    assert matching.value <= best.value
