@@ -105,3 +105,34 @@ def test_summary_counts_gaps_vehicles_and_feasibility() -> None:
     assert summary["max_runtime_s"] == 2.5
     assert summary["all_feasible"] is False and summary["errors"] == 1
     assert "error: x.txt:3: bad" in literature.format_row(rows[2])
+
+
+INCIDENTAL = REPO_ROOT / "benchmarks" / "incidental.py"
+
+
+def test_incidental_quick_run_validates_and_writes_json(tmp_path: Path) -> None:
+    """incidental.py --quick runs all three parts on small districts; every plan is valid."""
+    output = tmp_path / "incidental.json"
+    done = subprocess.run(
+        [sys.executable, str(INCIDENTAL), "--quick", "--output", str(output)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = json.loads(output.read_text(encoding="utf-8"))
+    assert result["quick"] and {"platform", "cpus"} <= set(result["machine"])
+    for row in result["scale"]:
+        assert row["violations"] == 0
+        assert 0 <= row["served"] <= row["errands"]
+        assert row["match_s"] >= row["prune_s"] + row["price_s"]
+    quality = result["quality"]
+    assert quality["summary"]["instances"] == len(quality["rows"]) == 3
+    for row in quality["rows"]:
+        assert row["violations"] == 0
+        assert row["value"] <= row["exact_value"]  # nothing beats the optimum
+        assert row["gap_pct"] >= 0
+    strengths = [row["fairness_s"] for row in result["fairness"]]
+    assert strengths[0] == 0 and len(strengths) >= 2
+    assert all(row["violations"] == 0 for row in result["fairness"])
