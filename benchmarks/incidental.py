@@ -13,8 +13,9 @@ grids, couriers on their own rounds, residents' errands); nothing is read from d
     generate the district, precompute its travel table (once per day in
     production, reported apart), then time the matching: the matcher's set-up
     (own routes, location index) plus pruning, pricing, assignment and repair.
-    Reports errands served, detour per courier and per errand, peak memory, and
-    checks the plan with ``dispatch.validate``.
+    Reports errands served, detour per courier and per errand, peak memory, the
+    latency of ``Matcher.recommend`` for single errands, and checks the plan
+    with ``dispatch.validate``.
 ``quality``
     Small districts (20 couriers x 40 errands by default), couriers capped at two
     errands and errands without a maximum ride, so
@@ -60,6 +61,8 @@ QUICK_SIZES = ((50, 120), (200, 500))
 #: Validating every route of the largest size takes minutes; above this many couriers
 #: the scale part validates a seeded sample of routes' couriers instead of all.
 VALIDATE_ALL_UP_TO = 2000
+#: Errands (spread over the instance) timed through ``Matcher.recommend``.
+RECOMMEND_SAMPLE = 50
 
 
 def _peak_mib() -> float:
@@ -100,6 +103,16 @@ def run_scale(couriers: int, errands: int, seed: int) -> Row:
     matcher = Matcher(problem)
     matching = matcher.match()
     row["match_s"] = round(time.perf_counter() - started, 3)
+    # recommend() for single requests, on a fresh matcher (routes as the day starts).
+    fresh = Matcher(problem)
+    sample = problem.tasks[:: max(1, len(problem.tasks) // RECOMMEND_SAMPLE)][:RECOMMEND_SAMPLE]
+    latencies = []
+    for errand in sample:
+        tick = time.perf_counter()
+        fresh.recommend(errand)  # type: ignore[arg-type]
+        latencies.append(time.perf_counter() - tick)
+    row["recommend_ms_mean"] = round(1000 * statistics.fmean(latencies), 2)
+    row["recommend_ms_p95"] = round(1000 * float(np.percentile(latencies, 95)), 2)
     stats = matching.stats
     row.update(
         prepare_s=round(stats.prepare_s, 3),
@@ -309,6 +322,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "served_pct",
                 "mean_detour_s",
                 "max_detour_s",
+                "recommend_ms_mean",
+                "recommend_ms_p95",
                 "peak_mib",
                 "violations",
             ],

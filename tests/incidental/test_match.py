@@ -19,6 +19,7 @@ from dispatch import (
     MatrixTravel,
     OwnStop,
     Problem,
+    RoadGraphTravel,
     Stop,
     TimeWindow,
     UnassignedReason,
@@ -29,6 +30,7 @@ from dispatch.errors import InvalidInputError
 from dispatch.incidental import Matcher, MatchOptions, exact_match
 from dispatch.incidental._route import CourierRoute
 from dispatch.plan import StopRole
+from dispatch.synthetic import incidental_district
 
 Reason = UnassignedReason
 
@@ -324,3 +326,27 @@ def test_matcher_never_beats_the_exact_optimum(problem: Problem) -> None:
     matching = Matcher(problem).match()
     best = exact_match(problem)
     assert matching.value <= best.value
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_pruning_is_sound_on_road_graph_tables(seed: int) -> None:
+    """On synthetic street grids with a travel table, no kernel-feasible pair is pruned."""
+    district = incidental_district(couriers=12, errands=30, seed=seed, side_m=2000.0)
+    travel = district.problem.travel
+    assert isinstance(travel, RoadGraphTravel)
+    table = travel.table(profiles={c.profile for c in district.problem.couriers})
+    matcher = Matcher(attrs.evolve(district.problem, travel=table))
+    n_e, n_v = len(matcher.errands), len(matcher.routes)
+    e_all = np.repeat(np.arange(n_e), n_v)
+    v_all = np.tile(np.arange(n_v), n_e)
+    keep = matcher._eligible[e_all, v_all]
+    e_all, v_all = e_all[keep], v_all[keep]
+    feasible = matcher._price(e_all, v_all).feasible
+    e_kept, v_kept = matcher._plausible(list(range(n_e)), list(range(n_v)))
+    kept = set(zip(e_kept.tolist(), v_kept.tolist(), strict=True))
+    assert feasible.any()  # the instance is not trivially empty
+    assert all(
+        (e, v) in kept
+        for e, v in zip(e_all[feasible].tolist(), v_all[feasible].tolist(), strict=True)
+    )
+    assert len(kept) < n_e * n_v  # and the pruning does prune

@@ -100,6 +100,12 @@ class MatchOptions:
         Finish with ejection moves: an errand left out replaces one of no higher
         priority on a courier, which moves elsewhere if it can (see
         :meth:`Matcher.match`).
+    improve_couriers
+        Couriers tried per open errand in those moves: the cheapest on their own
+        routes. Each try prices a few insertions, so this bounds the phase's cost.
+    improve_limit
+        Open errands tried per pass, highest priority first (two passes at most):
+        the phase costs up to a few hundred milliseconds per errand tried.
     chunk_size
         Candidates per vectorised kernel step.
 
@@ -118,6 +124,8 @@ class MatchOptions:
     max_rounds: int = attrs.field(default=64, validator=_positive)
     chunk_size: int = attrs.field(default=1024, validator=_positive)
     improve: bool = attrs.field(default=True, validator=attrs.validators.instance_of(bool))
+    improve_couriers: int = attrs.field(default=3, validator=_positive)
+    improve_limit: int = attrs.field(default=100, validator=_non_negative)
 
 
 @attrs.frozen(kw_only=True)
@@ -741,7 +749,7 @@ class Matcher:
         first_pairs = int(e_idx.size)
         evaluated = 0
         rounds = 0
-        e_own = v_own = np.empty(0, dtype=np.int64)
+        e_own = v_own = c_own = np.empty(0, dtype=np.int64)
         while e_idx.size and rounds < opts.max_rounds:
             rounds += 1
             tick = time.perf_counter()
@@ -752,7 +760,7 @@ class Matcher:
             ok = result.feasible
             e_ok, v_ok = e_idx[ok], v_idx[ok]
             if rounds == 1:
-                e_own, v_own = e_ok, v_ok
+                e_own, v_own, c_own = e_ok, v_ok, result.added_busy_s[ok]
             added = result.added_busy_s[ok]
             clock["price"] += time.perf_counter() - tick
             tick = time.perf_counter()
@@ -779,7 +787,7 @@ class Matcher:
             lost_to_cap[e_ok[~placed[e_ok] & (room[v_ok] <= 0)]] = True
             e_idx, v_idx = e_ok[keep], v_ok[keep]
         tick = time.perf_counter()
-        moves = self._improve(placed, e_own, v_own) if opts.improve else 0
+        moves = self._improve(placed, e_own, v_own, c_own) if opts.improve else 0
         clock["improve"] = time.perf_counter() - tick
         plan = self._plan(placed, progress, lost_to_cap)
         stats = MatchStats(
@@ -900,7 +908,9 @@ class Matcher:
                     best = both
         return best
 
-    def _improve(self, placed: npt.NDArray[np.bool_], e_own: IntArray, v_own: IntArray) -> int:
+    def _improve(
+        self, placed: npt.NDArray[np.bool_], e_own: IntArray, v_own: IntArray, c_own: IntArray
+    ) -> int:
         """Ejection moves for errands left out; returns how many moves were made.
 
         For each open errand ``u`` (highest priority first) and each courier who
@@ -912,15 +922,18 @@ class Matcher:
         weight = self.options.value_per_priority_s
         priority = np.array([e.priority for e in self.errands], dtype=np.int64)
         couriers_of: dict[int, list[int]] = {}
-        for e, v in zip(e_own.tolist(), v_own.tolist(), strict=True):
-            couriers_of.setdefault(e, []).append(v)
+        # Each errand's couriers, cheapest on their own routes first, at most improve_couriers.
+        for k in np.lexsort((v_own, c_own, e_own)).tolist():
+            tried = couriers_of.setdefault(int(e_own[k]), [])
+            if len(tried) < self.options.improve_couriers:
+                tried.append(int(v_own[k]))
         moves = 0
         for _ in range(2):
             before = moves
             open_errands = sorted(
                 (e for e in couriers_of if not placed[e]), key=lambda e: (-priority[e], e)
             )
-            for u in open_errands:
+            for u in open_errands[: self.options.improve_limit]:
                 moves += self._eject_for(u, placed, priority, weight, couriers_of)
             if moves == before:
                 break

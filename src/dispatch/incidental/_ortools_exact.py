@@ -1,7 +1,7 @@
 """Set packing with CP-SAT: the exact model behind :func:`dispatch.incidental.exact_match`.
 
-With :mod:`dispatch.incidental._ortools_flow` and :mod:`dispatch.solver._ortools`,
-one of the only modules that import OR-Tools.
+Part of the OR-Tools translation layer: only modules named ``_ortools*.py``
+import OR-Tools.
 """
 
 from __future__ import annotations

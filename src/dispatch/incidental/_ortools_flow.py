@@ -1,6 +1,6 @@
 """Choose which courier takes which errand: a min-cost flow solved by OR-Tools.
 
-This module and :mod:`dispatch.solver._ortools` are the only places that
+Part of the OR-Tools translation layer: only modules named ``_ortools*.py``
 import OR-Tools.
 
 Why a flow and not CP-SAT

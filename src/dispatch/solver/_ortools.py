@@ -1,8 +1,10 @@
 """Translate a compiled problem into an OR-Tools ``RoutingModel`` and the answer back.
 
-This is the only module of `dispatch` that imports OR-Tools. Nothing of
-OR-Tools (indices, status codes, callbacks) leaves it: it returns node
-sequences and service start times over the compiled problem's node numbers.
+This is the routing half of the OR-Tools translation layer: only modules named
+``_ortools*.py`` import OR-Tools (the others translate the incidental matcher's
+assignment models). Nothing of OR-Tools (indices, status codes, callbacks)
+leaves it: it returns node sequences and service start times over the compiled
+problem's node numbers.
 
 Integer data at this boundary
 -----------------------------
