@@ -350,3 +350,22 @@ def test_pruning_is_sound_on_road_graph_tables(seed: int) -> None:
         for e, v in zip(e_all[feasible].tolist(), v_all[feasible].tolist(), strict=True)
     )
     assert len(kept) < n_e * n_v  # and the pruning does prune
+
+
+def test_pruning_keeps_pairs_from_an_earlier_time_bucket() -> None:
+    """A pair found in the first time bucket survives later buckets with no hits (regression)."""
+    here = Location(lat=31.2, lon=121.4)
+    errand = Errand(id="e0", pickup=Stop(location=here), dropoff=Stop(location=here), load=0)
+    idle = [
+        Courier(id=f"c{k}", start=here, shift=TimeWindow(25200, 25200), capacity=1)
+        for k in range(3)
+    ]
+    later = Courier(
+        id="late",
+        start=Location(lat=31.2, lon=121.415625),
+        shift=TimeWindow(26649, 27000),
+        capacity=1,
+    )
+    problem = Problem(tasks=[errand], couriers=[*idle, later], travel=HaversineTravel())
+    _, v_kept = Matcher(problem)._plausible([0], [0, 1, 2, 3])
+    assert sorted(v_kept.tolist()) == [0, 1, 2]

@@ -164,6 +164,13 @@ def _bucketed_pairs(
     stop_end = np.searchsorted(stop_bucket, buckets, side="right")
     out_s: list[IntArray] = []
     out_g: list[IntArray] = []
+
+    def keep_first(bucket: int, s_new: IntArray, g_new: IntArray) -> None:
+        # A pair whose spans share several buckets is kept in the first one only.
+        first = np.maximum(leg_b0[g_new], stop_b0[s_new]) == bucket
+        out_s.append(s_new[first])
+        out_g.append(g_new[first])
+
     for bucket, a, b, c, d in zip(
         buckets.tolist(), leg_start, leg_end, stop_start, stop_end, strict=True
     ):
@@ -178,17 +185,10 @@ def _bucketed_pairs(
             total = int(counts.sum())
             if total:
                 local = np.fromiter(itertools.chain.from_iterable(hits), np.int64, total)
-                out_s.append(in_stops[local])
-                out_g.append(np.repeat(spatial, counts))
+                keep_first(bucket, in_stops[local], np.repeat(spatial, counts))
         blind = in_legs[~finite[in_legs]]
         if blind.size:
-            out_s.append(np.tile(in_stops, blind.size))
-            out_g.append(np.repeat(blind, in_stops.size))
-        if out_s and out_s[-1].size:
-            # A pair whose spans share several buckets is kept in the first one only.
-            s_new, g_new = out_s[-1], out_g[-1]
-            first = np.maximum(leg_b0[g_new], stop_b0[s_new]) == bucket
-            out_s[-1], out_g[-1] = s_new[first], g_new[first]
+            keep_first(bucket, np.tile(in_stops, blind.size), np.repeat(blind, in_stops.size))
     if not out_s:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     return np.concatenate(out_s), np.concatenate(out_g)
