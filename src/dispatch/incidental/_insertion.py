@@ -806,6 +806,18 @@ class InsertionResult:
     def __len__(self) -> int:
         return int(self.reason.shape[0])
 
+    def take(self, rows: npt.ArrayLike) -> InsertionResult:
+        """The results of the candidates at ``rows`` (an index array), in that order."""
+        index = np.asarray(rows, dtype=np.intp)
+        return InsertionResult(
+            reason=self.reason[index],
+            pickup_after=self.pickup_after[index],
+            dropoff_after=self.dropoff_after[index],
+            added_busy_s=self.added_busy_s[index],
+            pickup_start_s=self.pickup_start_s[index],
+            dropoff_start_s=self.dropoff_start_s[index],
+        )
+
     def at(self, k: int) -> Insertion:
         """Candidate ``k``'s result as an :class:`Insertion`."""
         return Insertion(

@@ -247,36 +247,22 @@ _PROGRESS = {
 }
 
 
-def _subset(
-    result: InsertionResult, first: npt.NDArray[np.bool_], second: npt.NDArray[np.bool_]
-) -> InsertionResult:
-    """The rows of ``result`` selected by mask ``first``, then by mask ``second``."""
-    rows = np.flatnonzero(first)[second]
-    return InsertionResult(
-        reason=result.reason[rows],
-        pickup_after=result.pickup_after[rows],
-        dropoff_after=result.dropoff_after[rows],
-        added_busy_s=result.added_busy_s[rows],
-        pickup_start_s=result.pickup_start_s[rows],
-        dropoff_start_s=result.dropoff_start_s[rows],
-    )
+def _progress(reason: npt.NDArray[np.int8]) -> IntArray:
+    """How far each kernel result got, as :data:`_PROGRESS` levels."""
+    levels = np.full(max(_PROGRESS) + 1, -1, dtype=np.int64)
+    for code, level in _PROGRESS.items():
+        levels[code] = level
+    return levels[reason.astype(np.intp)]
 
 
 def _best_of(result: InsertionResult, owner: IntArray) -> InsertionResult:
     """Per owner (0..n-1, each present), its cheapest feasible row, else its furthest failure."""
-    progress = np.vectorize(_PROGRESS.__getitem__, otypes=[np.int64])(result.reason)
-    cost = np.where(progress == 3, result.added_busy_s, np.iinfo(np.int64).max)
+    progress = _progress(result.reason)
+    feasible = progress == _PROGRESS[int(InsertionReason.FEASIBLE)]
+    cost = np.where(feasible, result.added_busy_s, np.iinfo(np.int64).max)
     order = np.lexsort((cost, -progress, owner))
     first = np.unique(owner[order], return_index=True)[1]
-    pick = order[first]
-    return InsertionResult(
-        reason=result.reason[pick],
-        pickup_after=result.pickup_after[pick],
-        dropoff_after=result.dropoff_after[pick],
-        added_busy_s=result.added_busy_s[pick],
-        pickup_start_s=result.pickup_start_s[pick],
-        dropoff_start_s=result.dropoff_start_s[pick],
-    )
+    return result.take(order[first])
 
 
 class Matcher:
@@ -755,7 +741,7 @@ class Matcher:
             tick = time.perf_counter()
             result = self._price(e_idx, v_idx)
             evaluated += int(e_idx.size)
-            step = np.vectorize(_PROGRESS.__getitem__, otypes=[np.int64])(result.reason)
+            step = _progress(result.reason)
             np.maximum.at(progress, e_idx, step)
             ok = result.feasible
             e_ok, v_ok = e_idx[ok], v_idx[ok]
@@ -776,7 +762,7 @@ class Matcher:
             )
             clock["assign"] += time.perf_counter() - tick
             tick = time.perf_counter()
-            took = self._repair(e_ok[chosen], v_ok[chosen], _subset(result, ok, chosen))
+            took = self._repair(e_ok[chosen], v_ok[chosen], result.take(np.flatnonzero(ok)[chosen]))
             placed[took] = True
             clock["repair"] += time.perf_counter() - tick
             if took.size == 0:
@@ -1009,7 +995,7 @@ class Matcher:
         if loose_e.size:
             free = self._price(loose_e, loose_v, self._own_routes, budgets=False)
             within_reach = set(loose_e[free.feasible].tolist())
-            step = np.vectorize(_PROGRESS.__getitem__, otypes=[np.int64])(free.reason)
+            step = _progress(free.reason)
             np.maximum.at(
                 progress, loose_e, np.minimum(step, _PROGRESS[int(InsertionReason.CAPACITY)])
             )
