@@ -369,3 +369,45 @@ def test_pruning_keeps_pairs_from_an_earlier_time_bucket() -> None:
     problem = Problem(tasks=[errand], couriers=[*idle, later], travel=HaversineTravel())
     _, v_kept = Matcher(problem)._plausible([0], [0, 1, 2, 3])
     assert sorted(v_kept.tolist()) == [0, 1, 2]
+
+
+@settings(max_examples=examples(60), deadline=None)
+@given(problem=incidental_problems(explicit=True))
+def test_dense_pruning_never_drops_a_feasible_pair(problem: Problem) -> None:
+    """On explicit matrices (the dense, exact pruning path) no kernel-feasible pair is pruned."""
+    matcher = Matcher(problem)
+    assert matcher._places is not None
+    n_e, n_v = len(matcher.errands), len(matcher.routes)
+    if not n_e or not n_v:
+        return
+    e_all = np.repeat(np.arange(n_e), n_v)
+    v_all = np.tile(np.arange(n_v), n_e)
+    keep = matcher._eligible[e_all, v_all]
+    e_all, v_all = e_all[keep], v_all[keep]
+    if not e_all.size:
+        return
+    feasible = matcher._price(e_all, v_all).feasible
+    e_kept, v_kept = matcher._plausible(list(range(n_e)), list(range(n_v)))
+    kept = set(zip(e_kept.tolist(), v_kept.tolist(), strict=True))
+    assert all(
+        (e, v) in kept
+        for e, v in zip(e_all[feasible].tolist(), v_all[feasible].tolist(), strict=True)
+    )
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_dense_and_geometric_pruning_keep_the_same_pairs(seed: int) -> None:
+    """Both ways of evaluating the pruning rule keep exactly the pairs passing it on true times."""
+    district = incidental_district(couriers=15, errands=40, seed=seed, side_m=2500.0)
+    travel = district.problem.travel
+    assert isinstance(travel, RoadGraphTravel)
+    table = travel.table(profiles={c.profile for c in district.problem.couriers})
+    matcher = Matcher(attrs.evolve(district.problem, travel=table))
+    assert matcher._places is not None
+    errands, vehicles = list(range(len(matcher.errands))), list(range(len(matcher.routes)))
+    dense = matcher._plausible(errands, vehicles)
+    matcher._places = None  # the straight-line bounds, then the exact check
+    geometric = matcher._plausible(errands, vehicles)
+    assert dense[0].size > 0
+    assert dense[0].tolist() == geometric[0].tolist()
+    assert dense[1].tolist() == geometric[1].tolist()

@@ -47,7 +47,7 @@ from dispatch.incidental._insertion import (
     best_insertions,
 )
 from dispatch.incidental._ortools_flow import assign
-from dispatch.incidental._pruning import LegTable, StopTable, plausible_pairs
+from dispatch.incidental._pruning import LegTable, PlaceTables, StopTable, plausible_pairs
 from dispatch.incidental._route import CourierRoute, Point
 from dispatch.model import Courier, Errand, Location, MealDelivery, Problem, Stop
 from dispatch.plan import (
@@ -58,7 +58,7 @@ from dispatch.plan import (
     Unassigned,
     UnassignedReason,
 )
-from dispatch.travel import PairTravel
+from dispatch.travel import PairTravel, PlaceLookup
 
 __all__ = ["MatchOptions", "MatchStats", "Matcher", "Matching", "Recommendation"]
 
@@ -345,6 +345,7 @@ class Matcher:
             self._own_route(v, c) for v, c in enumerate(problem.couriers)
         ]
         self._profiles = list(dict.fromkeys(c.profile for c in problem.couriers))
+        self._places = self._place_tables()
         self._own_routes = tuple(self.routes)
         self._eligible = self._eligibility()
         self._windows = [_window_pairs(e) for e in self.errands]
@@ -382,6 +383,17 @@ class Matcher:
                 "cannot all be served in their windows within the shift, even without errands",
             )
         return route
+
+    def _place_tables(self) -> PlaceTables | None:
+        """Dense tables for the exact pruning path, when the travel has them."""
+        lookup = self._lookup
+        if not isinstance(lookup, PlaceLookup):
+            return None
+        profiles = self._profiles
+        return PlaceTables(
+            place=np.asarray(lookup.places(), dtype=np.int64),
+            durations=lambda code: lookup.place_durations_s(profiles[code]),
+        )
 
     def _eligibility(self) -> npt.NDArray[np.bool_]:
         """(errands, couriers): skills, kind and a non-zero cap (load is the kernel's)."""
@@ -535,7 +547,9 @@ class Matcher:
             return np.empty(0, np.int64), np.empty(0, np.int64)
         pickups, dropoffs = self._stop_tables(errands)
         legs = self._legs(vehicles, routes, budgets=budgets)
-        local, vehicle = plausible_pairs(legs, pickups, dropoffs, len(self.routes), self._exact_s)
+        local, vehicle = plausible_pairs(
+            legs, pickups, dropoffs, len(self.routes), self._exact_s, self._places
+        )
         errand = np.asarray(errands, dtype=np.int64)[local]
         keep = self._eligible[errand, vehicle]
         return errand[keep], vehicle[keep]

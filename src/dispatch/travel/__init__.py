@@ -9,7 +9,7 @@ from dispatch.travel._haversine import (
     local_xy_m,
 )
 from dispatch.travel._matrix import MatrixTravel
-from dispatch.travel._pairs import PairLookup, PairTravel
+from dispatch.travel._pairs import PairLookup, PairTravel, PlaceLookup
 from dispatch.travel._speeds import Speeds
 from dispatch.travel._table import TravelTable
 
@@ -18,6 +18,7 @@ __all__ = [
     "MatrixTravel",
     "PairLookup",
     "PairTravel",
+    "PlaceLookup",
     "RoadGraphTravel",
     "Speeds",
     "TravelMatrix",

@@ -163,6 +163,15 @@ class _MatrixPairs:
         profile_of(profile)
         return None
 
+    def places(self) -> IndexArray:
+        """Each location's matrix row (see :class:`~dispatch.travel.PlaceLookup`)."""
+        return read_only(self.rows.view())
+
+    def place_durations_s(self, profile: TravelProfile | str) -> IntArray:
+        """The whole duration matrix (the same for every profile); read-only."""
+        profile_of(profile)
+        return read_only(self.travel.durations_s.view())
+
     def xy_m(self) -> FloatArray | None:
         """Projected coordinates (:func:`~dispatch.travel.local_xy_m`), or ``None``."""
         return self.xy

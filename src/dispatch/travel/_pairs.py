@@ -40,6 +40,7 @@ __all__ = [
     "BOUND_MARGIN",
     "PairLookup",
     "PairTravel",
+    "PlaceLookup",
     "pair_indices",
     "profile_of",
     "read_only",
@@ -99,6 +100,25 @@ class PairLookup(Protocol):
 
         ``None`` when the locations have no usable coordinates.
         """
+        ...
+
+
+@runtime_checkable
+class PlaceLookup(PairLookup, Protocol):
+    """A :class:`PairLookup` backed by a dense table among *places* (graph nodes).
+
+    Several locations may share a place. ``places()[i]`` is location ``i``'s row
+    in ``place_durations_s(profile)``, a read-only square table of every place
+    to every place, with ``-1`` where no path exists. Matching at city scale
+    scans whole rows of it instead of asking pair by pair.
+    """
+
+    def places(self) -> IndexArray:
+        """The place (table row) of each location."""
+        ...
+
+    def place_durations_s(self, profile: TravelProfile | str) -> npt.NDArray[np.signedinteger[Any]]:
+        """Travel seconds among all places for ``profile`` (-1 = unreachable); read-only."""
         ...
 
 

@@ -255,7 +255,7 @@ class TravelTable:
         ...
         dispatch.errors.UnreachableError: 1 unreachable node pair(s): 1->0
         """
-        rows = self._rows(locations)
+        rows = read_only(np.array(self._rows(locations), dtype=np.intp))
         geometry = self.travel._geometry
         xy = None if geometry is None else read_only(geometry.node_xy_m[rows])
         return _TablePairs(self, rows, xy)
@@ -319,3 +319,11 @@ class _TablePairs:
     def xy_m(self) -> FloatArray | None:
         """Projected coordinates of each location's graph node, or ``None``."""
         return self.xy
+
+    def places(self) -> IndexArray:
+        """Each location's graph row in the table (see :class:`~dispatch.travel.PlaceLookup`)."""
+        return self.rows
+
+    def place_durations_s(self, profile: TravelProfile | str) -> IntTable:
+        """The whole stored table of ``profile`` (read-only, ``-1`` = unreachable)."""
+        return self.table._durations(profile)  # stored read-only
