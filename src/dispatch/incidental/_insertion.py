@@ -81,7 +81,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Sequence
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import attrs
 import numpy as np
@@ -240,6 +240,25 @@ def _require(ok: BoolArray, field: str, axes: Sequence[str | None], message: str
     first = [int(x) for x in np.argwhere(~ok)[0]]
     shown = ", ".join(f"{name} {k}" for name, k in zip(axes, first, strict=True) if name)
     raise InvalidInputError(f"{field} ({shown})" if shown else field, message)
+
+
+_Built = TypeVar("_Built")
+
+
+def _trusted(cls: type[_Built], fields: dict[str, Any]) -> _Built:
+    """An instance of the frozen ``cls`` made from ``fields`` without conversion or checks.
+
+    For callers that assemble the arrays from routes they simulated themselves
+    (the matcher's hot loop): int64 arrays, limits already within
+    ``±UNBOUNDED_S``, shapes as documented. Everyone else uses the constructor.
+    """
+    built = object.__new__(cls)
+    for field in attrs.fields(cls):  # type: ignore[arg-type]
+        value = fields.get(field.name, field.default)
+        if value is attrs.NOTHING:
+            raise TypeError(f"{cls.__name__}.trusted() needs {field.name}")
+        object.__setattr__(built, field.name, value)
+    return built
 
 
 def _require_shape(array: npt.NDArray[Any], shape: tuple[int, ...], field: str) -> None:
@@ -573,6 +592,11 @@ class RouteBatch:
             earliest_s=self.earliest_s,
         )
 
+    @classmethod
+    def trusted(cls, **fields: Any) -> RouteBatch:
+        """A batch from arrays the caller guarantees (see :func:`_trusted`); no checks."""
+        return _trusted(cls, fields)
+
     @property
     def width(self) -> int:
         """``W``, the padded number of points."""
@@ -674,6 +698,11 @@ class CandidateBatch:
 
     def __len__(self) -> int:
         return int(self.route.shape[0])
+
+    @classmethod
+    def trusted(cls, **fields: Any) -> CandidateBatch:
+        """Candidates from arrays the caller guarantees (see :func:`_trusted`); no checks."""
+        return _trusted(cls, fields)
 
     @classmethod
     def stack(

@@ -106,6 +106,10 @@ class MatchOptions:
     improve_limit
         Open errands tried per pass, highest priority first (two passes at most):
         the phase costs up to a few hundred milliseconds per errand tried.
+    improve_patience
+        A pass stops after this many open errands in a row found no move: on a
+        large day where every courier who could help is at its cap, the moves
+        stop paying long before ``improve_limit`` errands are tried.
     chunk_size
         Candidates per vectorised kernel step.
 
@@ -126,6 +130,7 @@ class MatchOptions:
     improve: bool = attrs.field(default=True, validator=attrs.validators.instance_of(bool))
     improve_couriers: int = attrs.field(default=3, validator=_positive)
     improve_limit: int = attrs.field(default=100, validator=_non_negative)
+    improve_patience: int = attrs.field(default=25, validator=_positive)
 
 
 @attrs.frozen(kw_only=True)
@@ -345,12 +350,20 @@ class Matcher:
             self._own_route(v, c) for v, c in enumerate(problem.couriers)
         ]
         self._profiles = list(dict.fromkeys(c.profile for c in problem.couriers))
+        self._profile_code = {profile: code for code, profile in enumerate(self._profiles)}
         self._places = self._place_tables()
         self._own_routes = tuple(self.routes)
         self._eligible = self._eligibility()
         self._windows = [_window_pairs(e) for e in self.errands]
+        counts = np.array([len(w) for w in self._windows], dtype=np.int64)
+        self._combo_start = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        self._combos = np.array([c for w in self._windows for c in w], dtype=np.int64).reshape(
+            -1, 2, 2
+        )
         self._facts = _ErrandFacts.of(self.errands, problem, self._index)
         self._reasons: dict[tuple[object, ...], tuple[UnassignedReason, str] | None] = {}
+        self._leg_cache: dict[bool, tuple[tuple[CourierRoute, ...], LegTable]] = {}
+        self._errand_index = {e.id: k for k, e in enumerate(self.errands)}
         self._prepare_s = time.perf_counter() - started
 
     # ------------------------------------------------------------------ set-up
@@ -453,8 +466,35 @@ class Matcher:
     def _legs(
         self, vehicles: Sequence[int], routes: Sequence[CourierRoute], *, budgets: bool = True
     ) -> LegTable:
-        """Every leg of these couriers' routes (see :class:`LegTable`)."""
+        """Every leg of these couriers' routes (see :class:`LegTable`).
+
+        The table of all routes is kept until one of them changes (routes are
+        immutable, so identity tells), and these couriers' rows are taken from it:
+        a request that arrives between re-plans pays for no rebuilding.
+        """
+        cached = self._leg_cache.get(budgets)
+        if (
+            cached is None
+            or len(cached[0]) != len(routes)
+            or any(a is not b for a, b in zip(cached[0], routes, strict=True))
+        ):
+            cached = (tuple(routes), self._build_legs(range(len(routes)), routes, budgets))
+            self._leg_cache[budgets] = cached
+        table = cached[1]
+        if len(vehicles) == len(routes):
+            return table
+        wanted = np.zeros(len(routes), dtype=bool)
+        wanted[np.asarray(vehicles, dtype=np.int64)] = True
+        rows = np.flatnonzero(wanted[table.courier])
+        fields = [f.name for f in attrs.fields(LegTable) if f.init]
+        return LegTable(**{name: getattr(table, name)[rows] for name in fields})
+
+    def _build_legs(
+        self, vehicles: Sequence[int], routes: Sequence[CourierRoute], budgets: bool
+    ) -> LegTable:
+        """The leg table of these couriers' routes, built row by row."""
         xy = self._lookup.xy_m()
+        bounds = {p: self._lookup.speed_bound_mps(p) for p in self._profiles}
         courier: list[int] = []
         leg: list[int] = []
         a_loc: list[int] = []
@@ -473,7 +513,7 @@ class Matcher:
             loc = [p.location for p in route.points]
             if route.open_end:
                 loc[-1] = loc[-2]
-            bound = self._lookup.speed_bound_mps(route.courier.profile)
+            bound = bounds[route.courier.profile]
             left = route.remaining_detour_s
             courier += [v] * (n - 1)
             leg += range(n - 1)
@@ -559,8 +599,23 @@ class Matcher:
         out = np.zeros(origin.shape, dtype=np.int64)
         for code in np.unique(profile).tolist():
             sel = profile == code
-            out[sel] = self._lookup.durations_s(origin[sel], destination[sel], self._profiles[code])
+            out[sel] = self._durations(origin[sel], destination[sel], code)
         return out
+
+    def _durations(self, origin: IntArray, destination: IntArray, code: int) -> IntArray:
+        """Travel seconds for profile ``self._profiles[code]``, elementwise.
+
+        Read straight from the dense table when there is one; an unreachable
+        pair is then asked of the lookup again, which raises the error naming it.
+        """
+        if self._places is None:
+            return self._lookup.durations_s(origin, destination, self._profiles[code])
+        place = self._places.place
+        seconds = self._places.durations(code)[place[origin], place[destination]]
+        if seconds.size and seconds.min() < 0:
+            bad = seconds < 0
+            self._lookup.durations_s(origin[bad], destination[bad], self._profiles[code])
+        return seconds.astype(np.int64, copy=False)
 
     # ------------------------------------------------------------------ pricing
 
@@ -579,25 +634,26 @@ class Matcher:
         ``routes`` defaults to the current ones; ``budgets=False`` ignores detour budgets.
         """
         routes = self.routes if routes is None else routes
-        combos = [self._windows[e] for e in errand.tolist()]
-        counts = np.array([len(c) for c in combos], dtype=np.int64)
+        first = self._combo_start[errand]
+        counts = self._combo_start[errand + 1] - first
         if counts.size and counts.max() > 1:
             owner = np.repeat(np.arange(errand.size), counts)
-            flat = [w for c in combos for w in c]
-            result = self._price_windows(errand[owner], vehicle[owner], flat, routes, budgets)
+            combo = np.repeat(first - np.cumsum(counts) + counts, counts) + np.arange(owner.size)
+            result = self._price_windows(
+                errand[owner], vehicle[owner], self._combos[combo], routes, budgets
+            )
             return _best_of(result, owner)
-        flat = [c[0] for c in combos]
-        return self._price_windows(errand, vehicle, flat, routes, budgets)
+        return self._price_windows(errand, vehicle, self._combos[first], routes, budgets)
 
     def _price_windows(
         self,
         errand: IntArray,
         vehicle: IntArray,
-        windows: Sequence[tuple[tuple[int, int], tuple[int, int]]],
+        windows: IntArray,
         all_routes: Sequence[CourierRoute],
         budgets: bool,
     ) -> InsertionResult:
-        """The kernel on pairs with one (pickup, drop-off) window each."""
+        """The kernel on pairs with one (pickup, drop-off) window each, ``(K, 2, 2)``."""
         used, row = np.unique(vehicle, return_inverse=True)
         routes = [all_routes[v] for v in used]
         width = max(len(r.points) for r in routes)
@@ -625,10 +681,10 @@ class Matcher:
             capacity[r] = route.courier.capacity
             n_stops[r] = n - 2
             remaining[r] = min(route.remaining_detour_s, UNBOUNDED_S) if budgets else UNBOUNDED_S
-        batch = RouteBatch(
+        batch = RouteBatch.trusted(
             n_stops=n_stops,
             start_s=start,
-            latest_s=latest,
+            latest_s=np.minimum(latest, UNBOUNDED_S),
             service_s=service,
             load_after=load_after,
             capacity=capacity,
@@ -646,35 +702,28 @@ class Matcher:
         to_dropoff = np.zeros((k, width), np.int64)
         from_dropoff = np.zeros((k, width), np.int64)
         direct = np.zeros(k, np.int64)
-        profiles = np.array([routes[r].courier.profile.value for r in row])
-        for profile in np.unique(profiles):
-            sel = np.flatnonzero(profiles == profile)
-            pts, ok = points[sel], valid[sel]
+        codes = np.array([self._profile_code[r.courier.profile] for r in routes], np.int64)[row]
+        for code in np.unique(codes).tolist():
+            sel = np.flatnonzero(codes == code) if len(routes) > 1 else np.arange(k)
+            ok = valid[sel]
             a, b = np.nonzero(ok)
             p_at, d_at = pick_loc[sel][a], drop_loc[sel][a]
-            here = pts[a, b]
-            block = np.zeros(ok.shape, np.int64)
-            for target, source, into in (
-                (p_at, here, to_pickup),
-                (d_at, here, to_dropoff),
-            ):
-                block[:] = 0
-                block[a, b] = self._lookup.durations_s(source, target, str(profile))
-                into[sel] = block
-            for source, into in ((p_at, from_pickup), (d_at, from_dropoff)):
-                block[:] = 0
-                block[a, b] = self._lookup.durations_s(source, here, str(profile))
-                into[sel] = block
-            direct[sel] = self._lookup.durations_s(pick_loc[sel], drop_loc[sel], str(profile))
-        chosen = np.array(windows, dtype=np.int64).reshape(-1, 2, 2)
-        candidates = CandidateBatch(
+            here = points[sel][a, b]
+            rows = sel[a]
+            to_pickup[rows, b] = self._durations(here, p_at, code)
+            to_dropoff[rows, b] = self._durations(here, d_at, code)
+            from_pickup[rows, b] = self._durations(p_at, here, code)
+            from_dropoff[rows, b] = self._durations(d_at, here, code)
+            direct[sel] = self._durations(pick_loc[sel], drop_loc[sel], code)
+        chosen = windows
+        candidates = CandidateBatch.trusted(
             route=row,
-            pickup_window_s=chosen[:, 0],
-            dropoff_window_s=chosen[:, 1],
+            pickup_window_s=np.clip(chosen[:, 0], -UNBOUNDED_S, UNBOUNDED_S),
+            dropoff_window_s=np.clip(chosen[:, 1], -UNBOUNDED_S, UNBOUNDED_S),
             pickup_service_s=facts.pickup_service_s[errand],
             dropoff_service_s=facts.dropoff_service_s[errand],
             load=facts.load[errand].reshape(k, dims),
-            max_ride_s=facts.max_ride_s[errand],
+            max_ride_s=np.minimum(facts.max_ride_s[errand], UNBOUNDED_S),
             to_pickup_s=to_pickup,
             from_pickup_s=from_pickup,
             to_dropoff_s=to_dropoff,
@@ -699,7 +748,7 @@ class Matcher:
         """
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
             raise InvalidInputError("limit", f"must be an int >= 1, got {limit!r}")
-        index = next((k for k, e in enumerate(self.errands) if e.id == errand.id), None)
+        index = self._errand_index.get(errand.id)
         if index is None or self.errands[index] != errand:
             raise InvalidInputError(
                 "errand", f"{errand.id!r} is not one of the matcher's problem's tasks"
@@ -917,7 +966,8 @@ class Matcher:
         could take it on its own route: put ``u`` in directly, or in place of one
         of the courier's errands of no higher priority, which then moves to its
         cheapest other courier if it can, else is dropped. The move with the best
-        gain in the objective is made if the gain is positive. Two passes at most.
+        gain in the objective is made if the gain is positive. Two passes at most,
+        each ending early after ``improve_patience`` errands in a row without a move.
         """
         weight = self.options.value_per_priority_s
         priority = np.array([e.priority for e in self.errands], dtype=np.int64)
@@ -933,8 +983,13 @@ class Matcher:
             open_errands = sorted(
                 (e for e in couriers_of if not placed[e]), key=lambda e: (-priority[e], e)
             )
+            idle = 0
             for u in open_errands[: self.options.improve_limit]:
-                moves += self._eject_for(u, placed, priority, weight, couriers_of)
+                made = self._eject_for(u, placed, priority, weight, couriers_of)
+                moves += made
+                idle = 0 if made else idle + 1
+                if idle >= self.options.improve_patience:
+                    break
             if moves == before:
                 break
         return moves

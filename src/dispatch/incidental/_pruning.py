@@ -128,6 +128,9 @@ class LegTable:
     a_loc: IntArray
     b_loc: IntArray
     profile: IntArray
+    _by_profile: dict[int, tuple[PlaceTables, tuple[_LegGroup, ...]]] = attrs.field(
+        factory=dict, init=False, repr=False
+    )
 
     def __len__(self) -> int:
         return int(self.courier.shape[0])
@@ -188,6 +191,32 @@ def _clip_s(values: FloatArray) -> npt.NDArray[np.int32]:
     return np.clip(values, -(2.0**27), 2.0**27).astype(np.int32)
 
 
+_LegGroup = tuple[int, IntArray, IntArray, IntArray, IntArray, IntArray]
+
+
+def _legs_by_profile(legs: LegTable, places: PlaceTables) -> tuple[_LegGroup, ...]:
+    """Per profile: (code, legs by departure, their start places and each leg's row among
+    them, their end places and each leg's row among them, ``len(end places)`` for an open end).
+
+    Depends on the legs only, so it is kept with the table for later calls.
+    """
+    cached = legs._by_profile.get(id(places))
+    if cached is not None and cached[0] is places:
+        return cached[1]
+    out: list[_LegGroup] = []
+    for code in np.unique(legs.profile).tolist():
+        sel = np.flatnonzero(legs.profile == code)
+        sel = sel[np.argsort(legs.depart_s[sel], kind="stable")]
+        a_place, a_row = np.unique(places.place[legs.a_loc[sel]], return_inverse=True)
+        closed = ~legs.open_end[sel]
+        b_place, b_row = np.unique(places.place[legs.b_loc[sel][closed]], return_inverse=True)
+        back_row = np.full(sel.size, b_place.size, np.int64)
+        back_row[closed] = b_row.reshape(-1)
+        out.append((int(code), sel, a_place, a_row.reshape(-1), b_place, back_row))
+    legs._by_profile[id(places)] = (places, tuple(out))
+    return tuple(out)
+
+
 def _admitting_legs_dense(
     legs: LegTable, stops: StopTable, places: PlaceTables
 ) -> tuple[IntArray, IntArray]:
@@ -216,22 +245,14 @@ def _admitting_legs_dense(
 
     leg_s = np.where(legs.open_end, 0.0, legs.travel_s)
     found: list[tuple[IntArray, IntArray, npt.NDArray[np.int32], npt.NDArray[np.int32]]] = []
-    for code in np.unique(legs.profile).tolist():
-        sel = np.flatnonzero(legs.profile == code)
-        sel = sel[np.argsort(legs.depart_s[sel], kind="stable")]
+    for code, sel, a_place, a_row, b_place, back_row in _legs_by_profile(legs, places):
         table = places.durations(code)
-        a_place, a_row = np.unique(places.place[legs.a_loc[sel]], return_inverse=True)
-        closed = ~legs.open_end[sel]
-        b_place, b_row = np.unique(places.place[legs.b_loc[sel][closed]], return_inverse=True)
         to_group = np.asarray(table[np.ix_(a_place, col_place)], dtype=np.int32)
         to_group[to_group < 0] = _FAR_S
         # Row len(b_place) is the open end: no travel after the stop.
         from_group = np.zeros((b_place.size + 1, n_groups), np.int32)
         from_group[:-1] = np.asarray(table[np.ix_(col_place, b_place)], dtype=np.int32).T
         from_group[from_group < 0] = _FAR_S
-        back_row = np.full(sel.size, b_place.size, np.int64)
-        back_row[closed] = b_row.reshape(-1)
-        a_row = a_row.reshape(-1)
         step = max(1, _BLOCK_CELLS // max(n_groups, 1))
 
         def scan(
@@ -266,9 +287,13 @@ def _admitting_legs_dense(
             r, c = np.nonzero(ok)
             return rows[r], by_late[first + c], to[r, c], back[r, c]
 
+        blocks = range(0, sel.size, step)
+        if len(blocks) == 1 or _WORKERS == 1:
+            found += [part for part in map(scan, blocks) if part]
+            continue
         # NumPy releases the GIL inside these array operations: blocks run on every core.
         with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
-            found += [part for part in pool.map(scan, range(0, sel.size, step)) if part]
+            found += [part for part in pool.map(scan, blocks) if part]
     if not found:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     leg, col, to_s, back_s = (np.concatenate(parts) for parts in zip(*found, strict=True))
