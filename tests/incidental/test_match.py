@@ -411,3 +411,29 @@ def test_dense_and_geometric_pruning_keep_the_same_pairs(seed: int) -> None:
     assert dense[0].size > 0
     assert dense[0].tolist() == geometric[0].tolist()
     assert dense[1].tolist() == geometric[1].tolist()
+
+
+@settings(max_examples=examples(40), deadline=None)
+@given(problem=incidental_problems())
+def test_repacking_never_lowers_the_value(problem: Problem) -> None:
+    """The neighbourhood re-packing keeps or raises the objective, and its plan validates."""
+    without = Matcher(problem, MatchOptions(pack=False)).match()
+    repacked = Matcher(problem).match()
+    assert repacked.value >= without.value
+    assert validate(problem, repacked.plan) == []
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_repacking_reaches_the_optimum_on_small_districts(seed: int) -> None:
+    """On small districts with caps of two, re-packing whole neighbourhoods finds the optimum."""
+    district = incidental_district(couriers=8, errands=16, seed=seed, side_m=1500.0)
+    travel = district.problem.travel
+    assert isinstance(travel, RoadGraphTravel)
+    problem = attrs.evolve(
+        district.problem,
+        couriers=[attrs.evolve(c, max_tasks=2) for c in district.problem.couriers],
+        tasks=[attrs.evolve(t, max_ride_s=None) for t in district.problem.tasks],
+        travel=travel.table(profiles={c.profile for c in district.problem.couriers}),
+    )
+    best = exact_match(problem)
+    assert Matcher(problem).match().value == best.value

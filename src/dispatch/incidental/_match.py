@@ -47,6 +47,7 @@ from dispatch.incidental._insertion import (
     best_insertions,
 )
 from dispatch.incidental._ortools_flow import assign
+from dispatch.incidental._packing import repack_neighbourhoods
 from dispatch.incidental._pruning import LegTable, PlaceTables, StopTable, plausible_pairs
 from dispatch.incidental._route import CourierRoute, Point
 from dispatch.model import Courier, Errand, Location, MealDelivery, Problem, Stop
@@ -106,6 +107,17 @@ class MatchOptions:
     improve_limit
         Open errands tried per pass, highest priority first (two passes at most):
         the phase costs up to a few hundred milliseconds per errand tried.
+    pack
+        Finish by re-packing neighbourhoods of couriers exactly: pools of
+        candidate routes per courier and a set-packing model (CP-SAT) choosing
+        one per courier (see :mod:`dispatch.incidental._packing`).
+    pack_couriers, pack_candidates, pack_set_size, pack_beam, pack_limit
+        Couriers per neighbourhood; candidate errands per courier (the most
+        valuable alone on its own route, besides those it holds); errands per
+        candidate route at most; sets of one size grown further (the
+        cheapest); neighbourhoods re-packed at most (those
+        around the most open errands first; each costs up to a few hundred
+        milliseconds, so this bounds the step on a city-sized day).
     improve_patience
         A pass stops after this many open errands in a row found no move: on a
         large day where every courier who could help is at its cap, the moves
@@ -131,6 +143,12 @@ class MatchOptions:
     improve_couriers: int = attrs.field(default=3, validator=_positive)
     improve_limit: int = attrs.field(default=100, validator=_non_negative)
     improve_patience: int = attrs.field(default=25, validator=_positive)
+    pack: bool = attrs.field(default=True, validator=attrs.validators.instance_of(bool))
+    pack_couriers: int = attrs.field(default=25, validator=_positive)
+    pack_candidates: int = attrs.field(default=16, validator=_positive)
+    pack_set_size: int = attrs.field(default=3, validator=_positive)
+    pack_limit: int = attrs.field(default=12, validator=_non_negative)
+    pack_beam: int = attrs.field(default=48, validator=_positive)
 
 
 @attrs.frozen(kw_only=True)
@@ -167,6 +185,9 @@ class MatchStats:
     improve_s: float
     moves: int
     """Ejection moves made by the improvement phase."""
+    pack_s: float = 0.0
+    repacked: int = 0
+    """Couriers whose route the neighbourhood re-packing changed."""
 
 
 @attrs.frozen(kw_only=True)
@@ -838,10 +859,15 @@ class Matcher:
         tick = time.perf_counter()
         moves = self._improve(placed, e_own, v_own, c_own) if opts.improve else 0
         clock["improve"] = time.perf_counter() - tick
+        tick = time.perf_counter()
+        repacked = repack_neighbourhoods(self, placed, e_own, v_own, c_own) if opts.pack else 0
+        clock["pack"] = time.perf_counter() - tick
         plan = self._plan(placed, progress, lost_to_cap)
         stats = MatchStats(
             improve_s=clock["improve"],
             moves=moves,
+            pack_s=clock["pack"],
+            repacked=repacked,
             candidate_pairs=first_pairs,
             evaluated_pairs=evaluated,
             rounds=rounds,

@@ -1,0 +1,209 @@
+"""Re-packing neighbourhoods of couriers exactly: the matcher's last improvement step.
+
+The flow assigns one errand per courier per round and the ejection moves
+change one or two couriers at a time, so the plan can still miss a better
+*combination*: courier A takes e1 and e2 where A taking e1 and e3 and B
+taking e2 would serve one more errand. This step looks for such combinations
+in small groups of couriers at once.
+
+For each courier, its *candidates* are the errands it could take alone on its
+own route, the most valuable ``pack_candidates`` of them, plus those it holds
+now. Couriers sharing candidates are grouped into neighbourhoods of at most
+``pack_couriers`` (breadth first from the lowest index not yet covered). In
+a neighbourhood, every courier gets a pool of *columns*: its own route, its
+current route, and routes with sets of up to ``pack_set_size`` of its
+candidates, grown one errand at a time by the insertion kernel (each set
+kept with its cheapest route found; from the second errand on, only the
+``pack_beam`` cheapest sets of a size are grown further) and each
+re-simulated in full, so every
+column is a route that keeps every rule. A set-packing model (CP-SAT) then
+picks one column per courier and each errand at most once, maximising the
+matcher's objective, starting from the current choice; the answer is never
+worse than what was there.
+
+It is a heuristic: sets are grown greedily (the best position of each added
+errand), and candidates and set sizes are bounded. With couriers taking at
+most two errands, no maximum ride and a neighbourhood covering the whole
+problem it prices the same sets as :func:`~dispatch.incidental.exact_match`,
+except that a pair is built from the first errand's cheapest position only.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+from dispatch.incidental._ortools_exact import repack
+from dispatch.incidental._route import CourierRoute
+
+if TYPE_CHECKING:
+    from dispatch.incidental._match import Matcher
+
+__all__ = ["repack_neighbourhoods"]
+
+IntArray = npt.NDArray[np.int64]
+
+
+def _candidates(
+    matcher: Matcher, e_own: IntArray, v_own: IntArray, c_own: IntArray
+) -> list[list[int]]:
+    """Each courier's candidate errands: the most valuable alone on its own route, and its own."""
+    weight = matcher.options.value_per_priority_s
+    priority = np.array([e.priority for e in matcher.errands], dtype=np.int64)
+    value = weight * priority[e_own] - c_own
+    out: list[list[int]] = [[] for _ in matcher.routes]
+    for k in np.lexsort((e_own, -value, v_own)).tolist():
+        mine = out[int(v_own[k])]
+        if len(mine) < matcher.options.pack_candidates:
+            mine.append(int(e_own[k]))
+    for v, route in enumerate(matcher.routes):
+        out[v] += [e for e in route.task_indices if e not in out[v]]
+    return out
+
+
+def _neighbourhoods(
+    candidates: list[list[int]], placed: npt.NDArray[np.bool_], size: int, limit: int
+) -> list[list[int]]:
+    """Couriers grouped breadth first through shared candidates, at most ``size`` per group.
+
+    Seeds are taken in order of how many open errands are among their candidates
+    (then by index), and at most ``limit`` groups are formed: where errands are
+    still open is where a better combination can serve more.
+    """
+    couriers_of: dict[int, list[int]] = {}
+    for v, errands in enumerate(candidates):
+        for e in errands:
+            couriers_of.setdefault(e, []).append(v)
+    covered = [not errands for errands in candidates]
+    groups: list[list[int]] = []
+    open_count = [sum(1 for e in errands if not placed[e]) for errands in candidates]
+    for seed in sorted(range(len(candidates)), key=lambda v: (-open_count[v], v)):
+        if len(groups) >= limit:
+            break
+        if covered[seed]:
+            continue
+        group: list[int] = []
+        queue = deque([seed])
+        covered[seed] = True
+        while queue and len(group) < size:
+            v = queue.popleft()
+            group.append(v)
+            for e in candidates[v]:
+                for w in couriers_of[e]:
+                    if not covered[w] and len(group) + len(queue) < size:
+                        covered[w] = True
+                        queue.append(w)
+        groups.append(group)
+    return groups
+
+
+def _columns(
+    matcher: Matcher, v: int, allowed: list[int], max_size: int, beam: int
+) -> dict[frozenset[int], CourierRoute]:
+    """Routes for courier ``v`` with sets of its ``allowed`` errands, grown one at a time.
+
+    Every set of one errand is priced; each further level grows the ``beam``
+    cheapest sets of the level before by each allowed errand.
+    """
+    own = matcher._own_routes[v]
+    columns: dict[frozenset[int], CourierRoute] = {frozenset(): own}
+    level: dict[frozenset[int], CourierRoute] = {frozenset(): own}
+    for _ in range(max_size):
+        bases = list(level.items())
+        pairs = [(b, e) for b, (chosen, _) in enumerate(bases) for e in allowed if e not in chosen]
+        if not pairs:
+            break
+        errand = np.array([e for _, e in pairs], dtype=np.int64)
+        base = np.array([b for b, _ in pairs], dtype=np.int64)
+        priced = matcher._price(errand, base, [route for _, route in bases])
+        grown: dict[frozenset[int], CourierRoute] = {}
+        for k in np.flatnonzero(priced.feasible).tolist():
+            chosen, route = bases[int(base[k])]
+            e = int(errand[k])
+            key = chosen | {e}
+            pickup, dropoff = matcher._points_of(matcher.errands[e], e)
+            built = route.with_errand(
+                pickup,
+                dropoff,
+                int(priced.pickup_after[k]),
+                int(priced.dropoff_after[k]),
+                matcher._lookup,
+            )
+            if built is not None and (key not in grown or built.busy_s < grown[key].busy_s):
+                grown[key] = built
+        if not grown:
+            break
+        columns.update(grown)
+        # The next level grows only the cheapest sets of this one (a beam).
+        kept = sorted(grown.items(), key=lambda item: (item[1].busy_s, sorted(item[0])))
+        level = dict(kept[:beam])
+    return columns
+
+
+def repack_neighbourhoods(
+    matcher: Matcher,
+    placed: npt.NDArray[np.bool_],
+    e_own: IntArray,
+    v_own: IntArray,
+    c_own: IntArray,
+) -> int:
+    """Re-pack every neighbourhood of couriers (see the module docstring); couriers changed."""
+    opts = matcher.options
+    weight = opts.value_per_priority_s
+    priority = [e.priority for e in matcher.errands]
+    candidates = _candidates(matcher, e_own, v_own, c_own)
+    changed = 0
+    for group in _neighbourhoods(candidates, placed, opts.pack_couriers, opts.pack_limit):
+        inside = set(group)
+        held_outside = {
+            e
+            for v, route in enumerate(matcher.routes)
+            if v not in inside
+            for e in route.task_indices
+        }
+        owner: list[int] = []
+        members: list[list[int]] = []
+        value: list[int] = []
+        routes: list[CourierRoute] = []
+        hint: list[int] = []
+        errand_slot: dict[int, int] = {}
+        for slot, v in enumerate(group):
+            current = matcher.routes[v]
+            cap = current.courier.max_tasks
+            max_size = opts.pack_set_size if cap is None else min(cap, opts.pack_set_size)
+            allowed = [e for e in candidates[v] if e not in held_outside]
+            columns = _columns(matcher, v, allowed, max_size, opts.pack_beam)
+            held = frozenset(current.task_indices)
+            if held not in columns or columns[held].busy_s > current.busy_s:
+                columns[held] = current
+            baseline = matcher._own_routes[v].busy_s
+            recent = int(matcher._recent[v])
+            for chosen, route in columns.items():
+                size = len(chosen)
+                fairness = opts.fairness_s * (size * recent + size * (size - 1) // 2)
+                if chosen == held:
+                    hint.append(len(value))
+                owner.append(slot)
+                members.append([errand_slot.setdefault(e, len(errand_slot)) for e in chosen])
+                value.append(
+                    weight * sum(priority[e] for e in chosen) - (route.busy_s - baseline) - fairness
+                )
+                routes.append(route)
+        picked = repack(owner, members, value, len(group), len(errand_slot), hint)
+        if sorted(picked) == sorted(hint):
+            continue
+        for k in picked:
+            v = group[owner[k]]
+            if routes[k] is not matcher.routes[v]:
+                for e in matcher.routes[v].task_indices:
+                    placed[e] = False
+                changed += 1
+        for k in picked:
+            v = group[owner[k]]
+            matcher.routes[v] = routes[k]
+            for e in routes[k].task_indices:
+                placed[e] = True
+    return changed
