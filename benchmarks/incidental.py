@@ -113,6 +113,23 @@ def run_scale(couriers: int, errands: int, seed: int) -> Row:
         latencies.append(time.perf_counter() - tick)
     row["recommend_ms_mean"] = round(1000 * statistics.fmean(latencies), 2)
     row["recommend_ms_p95"] = round(1000 * float(np.percentile(latencies, 95)), 2)
+    # The two ways of evaluating the pruning rule, side by side on the day's own routes:
+    # exact scan of the dense table (the default here) and straight-line bounds + k-d trees.
+    everyone = list(range(len(fresh.routes)))
+    errands_all = list(range(len(fresh.errands)))
+    timed: dict[str, float] = {}
+    kept: dict[str, int] = {}
+    places = fresh._places
+    for name, chosen in (("dense", places), ("geometric", None)):
+        fresh._places = chosen
+        tick = time.perf_counter()
+        kept[name] = int(fresh._plausible(errands_all, everyone)[0].size)
+        timed[name] = time.perf_counter() - tick
+    fresh._places = places
+    row["prune_dense_s"] = round(timed["dense"], 3)
+    row["prune_geometric_s"] = round(timed["geometric"], 3)
+    row["prune_speedup"] = round(timed["geometric"] / timed["dense"], 2)
+    row["prune_same_pairs"] = kept["dense"] == kept["geometric"]
     stats = matching.stats
     row.update(
         prepare_s=round(stats.prepare_s, 3),
@@ -120,6 +137,8 @@ def run_scale(couriers: int, errands: int, seed: int) -> Row:
         price_s=round(stats.price_s, 3),
         assign_s=round(stats.assign_s, 3),
         repair_s=round(stats.repair_s, 3),
+        improve_s=round(stats.improve_s, 3),
+        pack_s=round(stats.pack_s, 3),
         candidate_pairs=stats.candidate_pairs,
         evaluated_pairs=stats.evaluated_pairs,
         rounds=stats.rounds,
@@ -177,11 +196,15 @@ def run_quality(seed: int, couriers: int, errands: int, side_m: float) -> Row:
     started = time.perf_counter()
     matching = Matcher(problem).match()
     ours_s = time.perf_counter() - started
+    # The same matcher without its last step (neighbourhood re-packing), side by side.
+    unpacked = Matcher(problem, MatchOptions(pack=False)).match()
     started = time.perf_counter()
     best = exact_match(problem)
     exact_s = time.perf_counter() - started
     gap = 100 * (best.value - matching.value) / best.value if best.value else 0.0
+    gap_unpacked = 100 * (best.value - unpacked.value) / best.value if best.value else 0.0
     return {
+        "gap_no_pack_pct": round(gap_unpacked, 3),
         "seed": seed,
         "value": matching.value,
         "exact_value": best.value,
@@ -317,6 +340,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "price_s",
                 "assign_s",
                 "repair_s",
+                "improve_s",
+                "pack_s",
                 "candidate_pairs",
                 "served",
                 "served_pct",
@@ -324,6 +349,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "max_detour_s",
                 "recommend_ms_mean",
                 "recommend_ms_p95",
+                "prune_dense_s",
+                "prune_geometric_s",
+                "prune_speedup",
                 "peak_mib",
                 "violations",
             ],
@@ -351,6 +379,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "value",
                 "exact_value",
                 "gap_pct",
+                "gap_no_pack_pct",
                 "served",
                 "exact_served",
                 "detour_s",
@@ -361,15 +390,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             ],
         )
         gaps = [r["gap_pct"] for r in rows]
+        plain = [r["gap_no_pack_pct"] for r in rows]
         summary = {
             "instances": count,
             "mean_gap_pct": round(statistics.fmean(gaps), 3),
             "worst_gap_pct": max(gaps),
             "optimal": sum(1 for g in gaps if g == 0),
+            "no_pack_mean_gap_pct": round(statistics.fmean(plain), 3),
+            "no_pack_worst_gap_pct": max(plain),
+            "no_pack_optimal": sum(1 for g in plain if g == 0),
         }
         print(
             f"mean gap {summary['mean_gap_pct']:.3f} %, worst {summary['worst_gap_pct']:.3f} %, "
-            f"optimal on {summary['optimal']} of {count}"
+            f"optimal on {summary['optimal']} of {count}; without re-packing "
+            f"{summary['no_pack_mean_gap_pct']:.3f} %, "
+            f"worst {summary['no_pack_worst_gap_pct']:.3f} %, "
+            f"optimal on {summary['no_pack_optimal']}"
         )
         result["quality"] = {"rows": rows, "summary": summary}
         violations += sum(r["violations"] for r in rows)
