@@ -437,3 +437,29 @@ def test_repacking_reaches_the_optimum_on_small_districts(seed: int) -> None:
     )
     best = exact_match(problem)
     assert Matcher(problem).match().value == best.value
+
+
+@settings(max_examples=examples(40), deadline=None)
+@given(problem=incidental_problems())
+def test_added_errands_are_ranked_and_matched_as_if_given_at_the_start(problem: Problem) -> None:
+    """Errands added to a matcher later get the same ranking and matching as a fresh matcher."""
+    half = len(problem.tasks) // 2
+    grown = Matcher(attrs.evolve(problem, tasks=problem.tasks[:half]))
+    grown.add(problem.tasks[half:])  # type: ignore[arg-type]
+    fresh = Matcher(problem)
+    for errand in problem.tasks:
+        assert grown.recommend(errand, limit=3) == fresh.recommend(errand, limit=3)  # type: ignore[arg-type]
+    assert grown.match().value == fresh.match().value
+
+
+def test_adding_a_repeated_id_or_a_visit_is_refused() -> None:
+    """add() names a repeated errand id and refuses visits, leaving the matcher unchanged."""
+    here = Location(lat=31.2, lon=121.4)
+    errand = Errand(id="e0", pickup=Stop(location=here), dropoff=Stop(location=here))
+    courier = Courier(id="c", start=here, shift=TimeWindow(0, 3600), capacity=1)
+    matcher = Matcher(Problem(tasks=[errand], couriers=[courier], travel=HaversineTravel()))
+    with pytest.raises(InvalidInputError, match="e0"):
+        matcher.add([errand])
+    with pytest.raises(InvalidInputError, match="visits"):
+        matcher.add([Visit(id="v1", stop=Stop(location=here))])  # type: ignore[list-item]
+    assert [e.id for e in matcher.errands] == ["e0"]

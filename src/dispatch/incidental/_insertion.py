@@ -665,6 +665,13 @@ class CandidateBatch:
     ``(K, dims)``; ``to_pickup_s``, ``from_pickup_s``, ``to_dropoff_s``, ``from_dropoff_s``
     ``(K, W)`` indexed by the point of the candidate's route (entries not used by the route
     are ignored). All int64.
+
+    ``arrival_from_s`` ``(K, 2)`` (optional) is, for the pickup and the drop-off, the
+    earliest *arrival* at which the given window is the one an earliest-start schedule
+    uses: a stop with several windows is served in the first window still open when the
+    courier arrives, so a candidate that prices a later window must arrive after the
+    earlier ones have closed (the previous window's latest + 1; ``-UNBOUNDED_S`` for the
+    first window). Without it any arrival may wait for the given window.
     """
 
     route: IntArray = attrs.field(converter=_as_int64, validator=_ints(1))
@@ -679,8 +686,15 @@ class CandidateBatch:
     to_dropoff_s: IntArray = attrs.field(converter=_as_int64, validator=_ints(2))
     from_dropoff_s: IntArray = attrs.field(converter=_as_int64, validator=_ints(2))
     pickup_to_dropoff_s: IntArray = attrs.field(converter=_as_int64, validator=_ints(1))
+    arrival_from_s: IntArray | None = attrs.field(
+        default=None, converter=attrs.converters.optional(_as_limit), validator=_ints(2)
+    )
 
     def __attrs_post_init__(self) -> None:
+        if self.arrival_from_s is not None:
+            _require_shape(
+                self.arrival_from_s, (len(self.route), 2), "CandidateBatch.arrival_from_s"
+            )
         _check_errands(
             "CandidateBatch",
             "candidate",
@@ -1081,6 +1095,9 @@ def _evaluate(
     # pickup misses its window) and by the route after j (the forward slack at j+1).
     before = np.minimum(closes_d, pickup_done + cands.max_ride_s[rows])
     pickup_ok = (pickup_start <= cands.pickup_window_s[rows, 1]) & (opens_d <= before)
+    arrive_from = None if cands.arrival_from_s is None else cands.arrival_from_s[rows]
+    if arrive_from is not None:  # an earlier window still open on arrival is used instead
+        pickup_ok &= dep + to_p >= arrive_from[:, 0]
     before = np.where(pickup_ok, before, -_HUGE)
     after = slack_next + arrival_next - service_d - from_d
     after = np.where(opens_d <= after, after, -_HUGE)
@@ -1099,6 +1116,10 @@ def _evaluate(
         time_ok &= push_key[:, None, :] <= bound[None, :, :]
         time_ok &= offset[None, :, :] <= (before - push_key)[:, None, :]
         time_ok &= unpushed[None, :, :] <= before[:, None, :]
+        if arrive_from is not None:  # the drop-off arrival is max(push + offset, unpushed)
+            time_ok &= (push_key[:, None, :] + offset[None, :, :] >= arrive_from[:, 1]) | (
+                unpushed[None, :, :] >= arrive_from[:, 1]
+            )
     else:
         early = route_points(tables.early_key)
         reach = np.where(upper, early[None, :, :], -_HUGE)
@@ -1106,9 +1127,13 @@ def _evaluate(
         arrival = np.maximum(reach, push_key[:, None, :]) + offset[None, :, :]
         time_ok &= arrival <= before[:, None, :]
         time_ok &= arrival <= after[None, :, :]
+        if arrive_from is not None:
+            time_ok &= arrival >= arrive_from[:, 1]
     together_arrival = pickup_done + pickup_to_dropoff
     together_start = np.maximum(together_arrival, opens_d)
     time_ok[diag] = (together_start <= before) & (together_start <= after)
+    if arrive_from is not None:
+        time_ok[diag] &= together_arrival >= arrive_from[:, 1]
     valid = ~upper.transpose(1, 0, 2) & (pos[None, :, None] <= routes.n_stops[r])
     time_ok &= valid
 

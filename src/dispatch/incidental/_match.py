@@ -264,6 +264,17 @@ def _window_pairs(errand: Pairable) -> list[tuple[tuple[int, int], tuple[int, in
     return [(p, d) for p in spans(errand.pickup) for d in spans(errand.dropoff)]
 
 
+def _window_entries(errand: Pairable) -> list[tuple[int, int]]:
+    """For each combination of :func:`_window_pairs`: the earliest arrival at the pickup and
+    at the drop-off for which that window is the one served (the previous one's latest + 1)."""
+
+    def entries(stop: Stop) -> list[int]:
+        ends = [w.latest_s for w in stop.windows]
+        return [-UNBOUNDED_S] + [e + 1 for e in ends[:-1]] if ends else [-UNBOUNDED_S]
+
+    return [(p, d) for p in entries(errand.pickup) for d in entries(errand.dropoff)]
+
+
 #: Order in which a candidate's failure is "further along": detour beats capacity beats time.
 _PROGRESS = {
     int(InsertionReason.TIME): 0,
@@ -381,11 +392,60 @@ class Matcher:
         self._combos = np.array([c for w in self._windows for c in w], dtype=np.int64).reshape(
             -1, 2, 2
         )
+        self._entries = np.array(
+            [c for e in self.errands for c in _window_entries(e)], dtype=np.int64
+        ).reshape(-1, 2)
         self._facts = _ErrandFacts.of(self.errands, problem, self._index)
         self._reasons: dict[tuple[object, ...], tuple[UnassignedReason, str] | None] = {}
         self._leg_cache: dict[bool, tuple[tuple[CourierRoute, ...], LegTable]] = {}
         self._errand_index = {e.id: k for k, e in enumerate(self.errands)}
         self._prepare_s = time.perf_counter() - started
+
+    def add(self, errands: Sequence[Pairable]) -> None:
+        """Take more errands into the matcher, as requests arrive.
+
+        The couriers' routes (and everything derived from them) are kept, so a
+        dispatcher can :meth:`recommend` each new request without rebuilding
+        the matcher. The errands join :attr:`problem`; ids must be new.
+
+        Raises
+        ------
+        InvalidInputError
+            An id that repeats, or a visit (see :class:`Matcher`).
+        """
+        if not errands:
+            return
+        problem = attrs.evolve(self.problem, tasks=[*self.problem.tasks, *errands])
+        new = _pairable(attrs.evolve(problem, tasks=list(errands)))
+        before = len(self._locations)
+        for errand in new:
+            self._place(errand.pickup.location)
+            self._place(errand.dropoff.location)
+        if len(self._locations) != before:
+            self._lookup = self._travel.pairs(self._locations)
+            self._places = self._place_tables()
+        self.problem = problem
+        start = len(self.errands)
+        self.errands = (*self.errands, *new)
+        self._errand_index.update({e.id: start + k for k, e in enumerate(new)})
+        self._eligible = np.concatenate([self._eligible, self._eligibility(new)])
+        windows = [_window_pairs(e) for e in new]
+        self._windows += windows
+        counts = np.array([len(w) for w in windows], dtype=np.int64)
+        self._combo_start = np.concatenate(
+            [self._combo_start, self._combo_start[-1] + np.cumsum(counts)]
+        )
+        combos = np.array([c for w in windows for c in w], dtype=np.int64).reshape(-1, 2, 2)
+        self._combos = np.concatenate([self._combos, combos])
+        entries = np.array([c for e in new for c in _window_entries(e)], dtype=np.int64)
+        self._entries = np.concatenate([self._entries, entries.reshape(-1, 2)])
+        more = _ErrandFacts.of(new, problem, self._index)
+        self._facts = _ErrandFacts(
+            **{
+                f.name: np.concatenate([getattr(self._facts, f.name), getattr(more, f.name)])
+                for f in attrs.fields(_ErrandFacts)
+            }
+        )
 
     # ------------------------------------------------------------------ set-up
 
@@ -429,12 +489,13 @@ class Matcher:
             durations=lambda code: lookup.place_durations_s(profiles[code]),
         )
 
-    def _eligibility(self) -> npt.NDArray[np.bool_]:
+    def _eligibility(self, errands: Sequence[Pairable] | None = None) -> npt.NDArray[np.bool_]:
         """(errands, couriers): skills, kind and a non-zero cap (load is the kernel's)."""
+        errands = self.errands if errands is None else errands
         couriers = self.problem.couriers
-        out = np.zeros((len(self.errands), len(couriers)), dtype=bool)
+        out = np.zeros((len(errands), len(couriers)), dtype=bool)
         by_need: dict[tuple[frozenset[str], str], npt.NDArray[np.bool_]] = {}
-        for e, errand in enumerate(self.errands):
+        for e, errand in enumerate(errands):
             key = (errand.skills, errand.kind)
             row = by_need.get(key)
             if row is None:
@@ -661,20 +722,29 @@ class Matcher:
             owner = np.repeat(np.arange(errand.size), counts)
             combo = np.repeat(first - np.cumsum(counts) + counts, counts) + np.arange(owner.size)
             result = self._price_windows(
-                errand[owner], vehicle[owner], self._combos[combo], routes, budgets
+                errand[owner],
+                vehicle[owner],
+                self._combos[combo],
+                self._entries[combo],
+                routes,
+                budgets,
             )
             return _best_of(result, owner)
-        return self._price_windows(errand, vehicle, self._combos[first], routes, budgets)
+        return self._price_windows(
+            errand, vehicle, self._combos[first], self._entries[first], routes, budgets
+        )
 
     def _price_windows(
         self,
         errand: IntArray,
         vehicle: IntArray,
         windows: IntArray,
+        entries: IntArray,
         all_routes: Sequence[CourierRoute],
         budgets: bool,
     ) -> InsertionResult:
-        """The kernel on pairs with one (pickup, drop-off) window each, ``(K, 2, 2)``."""
+        """The kernel on pairs with one (pickup, drop-off) window each, ``(K, 2, 2)``, and the
+        earliest arrivals for which those windows are the ones served, ``(K, 2)``."""
         used, row = np.unique(vehicle, return_inverse=True)
         routes = [all_routes[v] for v in used]
         width = max(len(r.points) for r in routes)
@@ -750,6 +820,7 @@ class Matcher:
             to_dropoff_s=to_dropoff,
             from_dropoff_s=from_dropoff,
             pickup_to_dropoff_s=direct,
+            arrival_from_s=entries if bool((entries > -UNBOUNDED_S).any()) else None,
         )
         return best_insertions(batch, candidates, chunk_size=self.options.chunk_size)
 
