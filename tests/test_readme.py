@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
-def test_python_examples_run() -> None:
-    """Every ```python block of the README runs without error."""
+def test_python_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every ```python block of the README runs without error (in a scratch directory)."""
+    monkeypatch.chdir(tmp_path)  # examples may write files (the dispatcher's store)
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
     assert blocks, "the README has no Python example"
     for block in blocks:
