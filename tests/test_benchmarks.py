@@ -1,4 +1,4 @@
-"""benchmarks/literature.py: the CI mode runs, validates every plan and writes its JSON."""
+"""The benchmark runners: their CI modes run, validate every plan and write their JSON."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 
@@ -21,9 +22,9 @@ def benchmarks_dir() -> Path:
     return Path(os.environ.get("DISPATCH_BENCHMARKS", REPO_ROOT.parent / "shared" / "benchmarks"))
 
 
-def load_script() -> ModuleType:
-    """The runner as a module (``benchmarks/`` is not a package)."""
-    spec = importlib.util.spec_from_file_location("literature", SCRIPT)
+def load_script(path: Path = SCRIPT) -> ModuleType:
+    """A runner as a module (``benchmarks/`` is not a package)."""
+    spec = importlib.util.spec_from_file_location(path.stem, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -136,3 +137,145 @@ def test_incidental_quick_run_validates_and_writes_json(tmp_path: Path) -> None:
     strengths = [row["fairness_s"] for row in result["fairness"]]
     assert strengths[0] == 0 and len(strengths) >= 2
     assert all(row["violations"] == 0 for row in result["fairness"])
+
+
+PEERS = REPO_ROOT / "benchmarks" / "peers.py"
+ALL_SOLVERS = {"dispatch", "ortools", "pyvrp", "vroom"}
+TINY_LILIM = """2 10 0
+0 0 0 0 0 100 0 0 0
+1 3 4 5 0 50 1 0 2
+2 0 4 -5 0 60 1 1 0
+"""
+
+
+def run_peers(
+    *args: str, block: Sequence[str] = (), env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run peers.py with this interpreter, the modules in ``block`` made unimportable."""
+    code = (
+        "import runpy, sys\n"
+        f"sys.modules.update(dict.fromkeys({list(block)!r}))\n"
+        f"sys.argv[0] = {str(PEERS)!r}\n"
+        f"runpy.run_path({str(PEERS)!r}, run_name='__main__')\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+        env=env,
+    )
+
+
+def test_peers_quick_run_validates_every_solution_and_writes_json(tmp_path: Path) -> None:
+    """peers.py --quick runs every installed solver on 2 instances at 1 s; dispatch's plans hold."""
+    if not (benchmarks_dir() / "lilim").is_dir():
+        pytest.skip(f"benchmark data not found at {benchmarks_dir()} (set DISPATCH_BENCHMARKS)")
+    output = tmp_path / "peers.json"
+    done = run_peers("--set", "lilim", "--quick", "--output", str(output))
+    assert done.returncode == 0, done.stdout + done.stderr
+
+    result = json.loads(output.read_text(encoding="utf-8"))
+    assert result["set"] == "lilim" and result["time_limit_s"] == 1.0 and result["quick"]
+    assert set(result["solvers"]) | set(result["skipped"]) == ALL_SOLVERS
+    assert "dispatch" in result["solvers"] and "dispatch" not in result["skipped"]
+    for name in result["skipped"]:
+        assert f"skipped: {name} " in done.stdout
+    assert {"platform", "cpus"} <= set(result["machine"]) and "pyvroom" in result["versions"]
+    rows = result["rows"]
+    assert len(rows) == 2 * len(result["solvers"])
+    for row in rows:
+        assert row["error"] is None, row
+        assert row["runtime_s"] < 5
+        if row["solver"] == "dispatch":
+            assert row["violations"] == 0 and row["solved"]
+        if row["solved"]:
+            assert row["distance"] >= row["bks_distance"] * 0.999
+            assert row["gap_pct"] == pytest.approx(
+                (row["distance"] - row["bks_distance"]) / row["bks_distance"] * 100, abs=1e-3
+            )
+    for instance in {row["instance"] for row in rows}:
+        assert any(r["best"] for r in rows if r["instance"] == instance)
+    summary = result["summary"]
+    assert set(summary) == set(result["solvers"])
+    assert summary["dispatch"]["solved"] == 2 and summary["dispatch"]["errors"] == 0
+
+
+def test_peers_skips_peers_that_are_not_installed(tmp_path: Path) -> None:
+    """Without pyvrp and pyvroom the quick run says they are skipped and runs the rest."""
+    if not (benchmarks_dir() / "lilim").is_dir():
+        pytest.skip(f"benchmark data not found at {benchmarks_dir()} (set DISPATCH_BENCHMARKS)")
+    output = tmp_path / "peers.json"
+    done = run_peers(
+        "--set", "lilim", "--quick", "--solvers", "dispatch,pyvrp,vroom", "--workers", "1",
+        "--output", str(output), block=["pyvrp", "vroom"],
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "skipped: pyvrp not installed" in done.stdout
+    assert "skipped: vroom not installed" in done.stdout
+    result = json.loads(output.read_text(encoding="utf-8"))
+    assert result["solvers"] == ["dispatch"] and set(result["skipped"]) == {"pyvrp", "vroom"}
+    assert [r["solver"] for r in result["rows"]] == ["dispatch", "dispatch"]
+
+
+def test_peers_rejects_unknown_solvers_and_missing_data(tmp_path: Path) -> None:
+    """An unknown --solvers name and a missing data folder both exit 2 with a message."""
+    done = run_peers("--set", "lilim", "--solvers", "dispatch,gurobi")
+    assert done.returncode == 2 and "gurobi" in done.stderr
+    env = {**os.environ, "DISPATCH_BENCHMARKS": str(tmp_path)}
+    done = run_peers("--set", "sartori", "--quick", "--output", str(tmp_path / "x.json"), env=env)
+    assert done.returncode == 2 and str(tmp_path / "sartori") in done.stderr
+    assert not (tmp_path / "x.json").exists()
+
+
+def test_peer_routes_become_plans_the_validator_checks(tmp_path: Path) -> None:
+    """A peer's node sequence becomes an earliest-start plan; a wrong order is flagged."""
+    peers = load_script(PEERS)
+    path = tmp_path / "tiny.txt"
+    path.write_text(TINY_LILIM, encoding="utf-8")
+    instance = peers.read_lilim(path)
+    data = peers.PeerInput.from_instance(instance)
+    assert data.pairs == ((1, 2),) and data.demand == (0, 5, -5)
+    assert data.windows[1] == (0, 50_000) and data.service[2] == 1000
+    cp = peers.compile_problem(instance.problem)
+
+    plan = peers.plan_from_routes(instance, cp, [[1, 2]], solver="t", runtime_s=0.0)
+    report = peers.report_of(instance, "lilim", plan, tmp_path)
+    assert report.valid and report.complete and report.distance == 12.0
+    stops = plan.routes[0].stops
+    assert [s.start_s for s in stops] == [0, 5000, 9000, 14000]  # travel + service, no waits
+
+    backwards = peers.plan_from_routes(instance, cp, [[2, 1]], solver="t", runtime_s=0.0)
+    report = peers.report_of(instance, "lilim", backwards, tmp_path)
+    kinds = {v.kind.value for v in report.violations}
+    assert "precedence" in kinds and "capacity" in kinds
+
+    empty = peers.plan_from_routes(instance, cp, [], solver="t", runtime_s=0.0)
+    assert [u.task_id for u in empty.unassigned] == ["r1"] and not empty.routes
+
+
+def test_peers_best_and_summary_count_vehicles_then_distance() -> None:
+    """Best is fewest vehicles then least distance (ties share it); the summary counts wins."""
+    peers = load_script(PEERS)
+
+    def row(
+        instance: str, solver: str, vehicles: int, distance: float, solved: bool = True
+    ) -> dict[str, object]:
+        return {"instance": instance, "solver": solver, "vehicles": vehicles,
+                "distance": distance, "bks_vehicles": 10, "gap_pct": distance - 100.0,
+                "runtime_s": 1.0, "valid": solved, "solved": solved, "best": False,
+                "error": None}  # fmt: skip
+
+    a = [row("a", "x", 10, 101.0), row("a", "y", 11, 100.0), row("a", "z", 9, 90.0, False)]
+    b = [row("b", "x", 10, 103.0), row("b", "y", 10, 103.0), row("b", "z", 10, 102.5)]
+    peers.mark_best(a)
+    peers.mark_best(b)
+    assert [r["best"] for r in a] == [True, False, False]
+    assert [r["best"] for r in b] == [False, False, True]
+    summary = peers.summarise(a + b, ["x", "y", "z"])
+    assert summary["x"]["best_or_tied"] == 1 and summary["x"]["sole_best"] == 1
+    assert summary["z"]["solved"] == 1 and summary["z"]["invalid"] == 1
+    assert summary["x"]["mean_gap_pct"] == 2.0 and summary["x"]["common_instances"] == 1
+    assert summary["x"]["mean_gap_common_pct"] == 3.0
+    assert summary["y"]["bks_vehicles_matched"] == 1
