@@ -279,3 +279,32 @@ def test_peers_best_and_summary_count_vehicles_then_distance() -> None:
     assert summary["x"]["mean_gap_pct"] == 2.0 and summary["x"]["common_instances"] == 1
     assert summary["x"]["mean_gap_common_pct"] == 3.0
     assert summary["y"]["bks_vehicles_matched"] == 1
+
+
+ELDERCARE = REPO_ROOT / "benchmarks" / "eldercare.py"
+
+
+def test_eldercare_quick_run_validates_and_writes_json(tmp_path: Path) -> None:
+    """eldercare.py --quick plans a small district pooled and per kitchen; both plans are valid."""
+    output = tmp_path / "eldercare.json"
+    done = subprocess.run(
+        [sys.executable, str(ELDERCARE), "--quick", "--output", str(output)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = json.loads(output.read_text(encoding="utf-8"))
+    assert result["quick"] and {"platform", "cpus"} <= set(result["machine"])
+    assert result["district"]["scale"] == 0.1 and result["district"]["kitchens"] >= 2
+    rows = {row["plan"]: row for row in result["rows"]}
+    assert set(rows) == {"pooled", "per_kitchen"}
+    for row in rows.values():
+        assert row["violations"] == 0 and row["over_limit"] == 0
+        assert row["max_ride_min"] <= 30
+        assert row["meals_delivered"] + row["meals_not_delivered"] == row["meals_ordered"]
+        assert 0 <= row["checkins_planned"] <= row["checkins_due"]
+    assert rows["pooled"]["meals_ordered"] == rows["per_kitchen"]["meals_ordered"]
+    assert set(result["saving"]) >= {"distance_km", "more_meals_delivered"}
+    assert isinstance(result["target"]["met"], bool)

@@ -8,6 +8,10 @@
     Read a literature instance (Li & Lim, Solomon, Sartori) or a problem in our
     JSON format, solve it, check the plan, write the routes as JSON and print a
     one-line summary against the best-known solution.
+``dispatch meals``
+    Plan a generated elder-care district's day of hot meals and check-ins and
+    print the route sheets (:mod:`dispatch.eldercare`; CSV, HTML and a map on
+    request).
 
 Exit codes: 0 success; 1 the plan breaks a rule (the violations are listed on
 stderr) or the solver failed; 2 bad input (a missing file, a malformed
@@ -32,6 +36,7 @@ from typing import Any, Literal, NoReturn, TextIO, get_args
 
 import attrs
 
+from dispatch.eldercare import _cli as meals_cli
 from dispatch.errors import DispatchError, InvalidInputError, SolverError, UnknownReferenceError
 from dispatch.io import (
     BenchmarkInstance,
@@ -658,6 +663,7 @@ def _parser() -> argparse.ArgumentParser:
     solve_cmd.add_argument(
         "--output", type=Path, default=None, metavar="SOLUTION.json", help="write the routes here"
     )
+    meals_cli.add_parser(commands)
     return parser
 
 
@@ -743,7 +749,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as stop:  # --help, or a usage error already printed
         return stop.code if isinstance(stop.code, int) else EXIT_USAGE
-    run = _run_demo if args.command == "demo" else _run_solve
+    run = {"demo": _run_demo, "solve": _run_solve, "meals": meals_cli.run}[args.command]
     try:
         return run(args, out, err)
     except SolverError as error:
