@@ -64,7 +64,8 @@ def test_no_enrolled_elder_is_left_in_silence(
     seen = [r for r in records if r.day == day and r.at_s <= now_s]
     for e in elders:
         mine = [r for r in seen if r.elder_id == e.id]
-        latest = max(mine, key=lambda r: r.at_s, default=None)
+        # The latest outcome; of several at the same second, the one recorded last.
+        latest = max(reversed(mine), key=lambda r: r.at_s, default=None)
         due = e.checkin is not None and e.checkin.on(day)
         if latest is not None and latest.outcome is not CheckInOutcome.ALL_WELL:
             # A failed visit alerts at once, with the elder's details and contact.

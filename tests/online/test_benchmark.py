@@ -40,9 +40,9 @@ def test_small_run_writes_every_measurement(tmp_path: Path) -> None:
     assert 0 < submit["p50_ms"] <= submit["p99_ms"] <= submit["max_ms"]
     assert result["throughput"]["position_reports_per_s"] > 0
     assert [c["match_options"] for c in result["reoptimise"]["cycles"]] == [
-        "default",
+        "full_matcher",
         "no_improve",
-        "no_improve_no_pack",
+        "dispatcher_default",
     ]
     assert result["replay"]["equal"] is True
     assert {"platform", "python", "cpus"} <= set(result["machine"])
