@@ -57,6 +57,25 @@ def _fits_alone(matcher: Matcher, e: int, v: int, *, budget: bool = True) -> boo
     )
 
 
+def _pruned_feasible_pairs(matcher: Matcher) -> list[tuple[str, str]]:
+    """(errand, courier) ids the kernel finds feasible but the pruning dropped (brute force)."""
+    n_e, n_v = len(matcher.errands), len(matcher.routes)
+    e_all = np.repeat(np.arange(n_e), n_v)
+    v_all = np.tile(np.arange(n_v), n_e)
+    keep = matcher._eligible[e_all, v_all]
+    e_all, v_all = e_all[keep], v_all[keep]
+    if not e_all.size:
+        return []
+    feasible = matcher._price(e_all, v_all).feasible
+    e_kept, v_kept = matcher._plausible(list(range(n_e)), list(range(n_v)))
+    kept = set(zip(e_kept.tolist(), v_kept.tolist(), strict=True))
+    return [
+        (matcher.errands[e].id, matcher.routes[v].courier.id)
+        for e, v in zip(e_all[feasible].tolist(), v_all[feasible].tolist(), strict=True)
+        if (e, v) not in kept
+    ]
+
+
 @settings(max_examples=examples(60), deadline=None)
 @given(problem=incidental_problems())
 def test_plans_validate_and_account_for_every_errand(problem: Problem) -> None:
@@ -85,25 +104,7 @@ def test_plans_validate_and_account_for_every_errand(problem: Problem) -> None:
 @given(problem=incidental_problems(explicit=False))
 def test_pruning_never_drops_a_feasible_pair(problem: Problem) -> None:
     """Every (errand, courier) pair the exact kernel finds feasible survives the pruning."""
-    matcher = Matcher(problem)
-    n_e, n_v = len(matcher.errands), len(matcher.routes)
-    if not n_e or not n_v:
-        return
-    e_all = np.repeat(np.arange(n_e), n_v)
-    v_all = np.tile(np.arange(n_v), n_e)
-    keep = matcher._eligible[e_all, v_all]
-    e_all, v_all = e_all[keep], v_all[keep]
-    if not e_all.size:
-        return
-    feasible = matcher._price(e_all, v_all).feasible
-    e_kept, v_kept = matcher._plausible(list(range(n_e)), list(range(n_v)))
-    kept = set(zip(e_kept.tolist(), v_kept.tolist(), strict=True))
-    missed = [
-        (matcher.errands[e].id, matcher.routes[v].courier.id)
-        for e, v in zip(e_all[feasible].tolist(), v_all[feasible].tolist(), strict=True)
-        if (e, v) not in kept
-    ]
-    assert missed == []
+    assert _pruned_feasible_pairs(Matcher(problem)) == []
 
 
 @settings(max_examples=examples(60), deadline=None)
@@ -377,22 +378,7 @@ def test_dense_pruning_never_drops_a_feasible_pair(problem: Problem) -> None:
     """On explicit matrices (the dense, exact pruning path) no kernel-feasible pair is pruned."""
     matcher = Matcher(problem)
     assert matcher._places is not None
-    n_e, n_v = len(matcher.errands), len(matcher.routes)
-    if not n_e or not n_v:
-        return
-    e_all = np.repeat(np.arange(n_e), n_v)
-    v_all = np.tile(np.arange(n_v), n_e)
-    keep = matcher._eligible[e_all, v_all]
-    e_all, v_all = e_all[keep], v_all[keep]
-    if not e_all.size:
-        return
-    feasible = matcher._price(e_all, v_all).feasible
-    e_kept, v_kept = matcher._plausible(list(range(n_e)), list(range(n_v)))
-    kept = set(zip(e_kept.tolist(), v_kept.tolist(), strict=True))
-    assert all(
-        (e, v) in kept
-        for e, v in zip(e_all[feasible].tolist(), v_all[feasible].tolist(), strict=True)
-    )
+    assert _pruned_feasible_pairs(matcher) == []
 
 
 @pytest.mark.parametrize("seed", range(3))

@@ -36,7 +36,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 import attrs
 
 from dispatch.errors import InvalidInputError
-from dispatch.incidental import CourierPlan, Matcher, MatchOptions
+from dispatch.incidental import CourierPlan, Matcher, MatchOptions, Recommendation
 from dispatch.model import Courier, Errand, OwnStop, Problem, TimeWindow, Visit
 from dispatch.online._lifecycle import TaskState
 from dispatch.online._records import CourierRecord, TaskRecord
@@ -57,6 +57,22 @@ class Candidate:
     pickup_after: str
     dropoff_after: str
     basis: str
+
+
+def _first_candidate(
+    ranking: Sequence[Recommendation], exclude: Collection[str] = ()
+) -> Candidate | None:
+    """The matcher's best-ranked courier not in ``exclude``, as a candidate (None: nobody)."""
+    top = next((r for r in ranking if r.courier_id not in exclude), None)
+    if top is None:
+        return None
+    return Candidate(
+        courier_id=top.courier_id,
+        detour_s=top.detour_s,
+        pickup_after=top.pickup_after,
+        dropoff_after=top.dropoff_after,
+        basis="matcher",
+    )
 
 
 def planning_kind(record: TaskRecord) -> str:
@@ -321,16 +337,7 @@ class Planner:
         if errand.id not in matcher._errand_index:
             matcher.add([errand])
         ranking = matcher.recommend(errand, limit=1 + len(exclude))
-        top = next((r for r in ranking if r.courier_id not in exclude), None)
-        if top is None:
-            return None
-        return Candidate(
-            courier_id=top.courier_id,
-            detour_s=top.detour_s,
-            pickup_after=top.pickup_after,
-            dropoff_after=top.dropoff_after,
-            basis="matcher",
-        )
+        return _first_candidate(ranking, exclude)
 
     def _ranking_matcher(
         self,
@@ -389,17 +396,7 @@ class Planner:
         if not planned:
             return None
         errand = attrs.evolve(record.task, kind=planning_kind(record))
-        ranking = self._matcher([errand], planned, one).recommend(errand, limit=1)
-        if not ranking:
-            return None
-        top = ranking[0]
-        return Candidate(
-            courier_id=top.courier_id,
-            detour_s=top.detour_s,
-            pickup_after=top.pickup_after,
-            dropoff_after=top.dropoff_after,
-            basis="matcher",
-        )
+        return _first_candidate(self._matcher([errand], planned, one).recommend(errand, limit=1))
 
     def _nearest(
         self,
