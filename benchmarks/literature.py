@@ -3,13 +3,16 @@
     python benchmarks/literature.py --set lilim --time-limit 10 --jobs 2
     python benchmarks/literature.py --set solomon --instances c101,r101,rc101
     python benchmarks/literature.py --set lilim --quick        # CI: 3 instances, 1 s each
+    python benchmarks/literature.py --set lilim --variants current,ils-descent  # side by side
 
 Instances are read from ``$DISPATCH_BENCHMARKS/<set>`` (default
 ``../shared/benchmarks`` next to the repository). Each instance is solved in its
 own worker process (``--jobs`` at a time) with ``dispatch.cli.solve_instance``,
 which also checks the plan with ``dispatch.validate`` and scores it with the
 literature's objective. See ``benchmarks/README.md`` for the columns and the
-JSON written to ``benchmarks/results/<set>-<time limit>s.json``.
+JSON written to ``benchmarks/results/<set>-<time limit>s.json``. ``--variants``
+solves every instance once per named solver configuration (``VARIANTS``),
+interleaved, so that the configurations are compared in the same run.
 
 Exit code: 0 when every plan passes the validator, 1 when some plan breaks a
 rule or an instance failed to run, 2 for bad options or missing data.
@@ -38,6 +41,13 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 
 # set name (also the format name of its reader) -> glob of its instance files
 SETS: dict[InstanceFormat, str] = {"lilim": "l*.txt", "solomon": "*.txt", "sartori": "*-n*-*.txt"}
+#: Solver configurations that ``--variants`` can compare, as changes to the default
+#: ``SolveOptions``: ``current`` is the default; ``ils-descent`` is the previous
+#: default search (iterated local search with a descent after every ruin and recreate).
+VARIANTS: dict[str, dict[str, Any]] = {
+    "current": {},
+    "ils-descent": {"metaheuristic": "iterated_local_search"},
+}
 QUICK_INSTANCES = 3
 QUICK_TIME_LIMIT_S = 1.0
 DEFAULT_TIME_LIMIT_S = 10.0
@@ -72,11 +82,18 @@ def spread(files: Sequence[Path], count: int) -> list[Path]:
 
 
 def run_instance(
-    path: str, set_name: InstanceFormat, time_limit_s: float, seed: int, workers: int = 1
+    path: str,
+    set_name: InstanceFormat,
+    time_limit_s: float,
+    seed: int,
+    workers: int = 1,
+    variant: str = "current",
 ) -> Row:
     """Solve one instance in a worker process; a row of plain data (never raises)."""
-    row: Row = {"instance": Path(path).stem, "file": path}
-    options = SolveOptions(time_limit_s=time_limit_s, seed=seed, workers=workers)
+    row: Row = {"instance": Path(path).stem, "file": path, "variant": variant}
+    options = SolveOptions(
+        time_limit_s=time_limit_s, seed=seed, workers=workers, **VARIANTS[variant]
+    )
     try:
         report = solve_instance(path, set_name, options)
     except (DispatchError, OSError) as error:
@@ -100,6 +117,7 @@ def run_instance(
 
 _COLUMNS = (
     ("instance", "<12"),
+    ("variant", "<12"),
     ("veh", ">4"),
     ("bks", ">4"),
     ("distance", ">10"),
@@ -128,6 +146,7 @@ def format_row(row: Row | None) -> str:
             feasible = f"no ({row['unassigned']} unassigned)"
         cells = [
             row["instance"],
+            row.get("variant", "current"),
             _show(row.get("vehicles")),
             _show(row.get("bks_vehicles")),
             _show(row.get("distance"), ".2f"),
@@ -173,6 +192,20 @@ def format_summary(summary: Row) -> str:
     )
 
 
+def variant_names(text: str) -> list[str]:
+    """``--variants``: comma-separated names from ``VARIANTS``, each once."""
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in VARIANTS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown variant(s) {', '.join(unknown) or '(none)'}; choose from "
+            f"{', '.join(VARIANTS)}"
+        )
+    if len(set(names)) != len(names):
+        raise argparse.ArgumentTypeError(f"variants repeat: {text!r}")
+    return names
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """The command-line options."""
     parser = argparse.ArgumentParser(
@@ -202,6 +235,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         metavar="N",
         help="searches per instance (SolveOptions.workers; default 1); "
         "use --jobs 1 --workers 2 to give each instance both cores",
+    )
+    parser.add_argument(
+        "--variants",
+        type=variant_names,
+        default=["current"],
+        metavar="A,B",
+        help=f"solver configurations to compare in one run, interleaved per instance "
+        f"(default current; known: {', '.join(VARIANTS)})",
     )
     parser.add_argument(
         "--quick",
@@ -246,26 +287,43 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{args.set_name}-{time_limit_s:g}s.json"
     )
 
+    variants: list[str] = args.variants
     print(
         f"{args.set_name}: {len(files)} instance(s), {time_limit_s:g} s each, "
-        f"{args.jobs} job(s) x {args.workers} worker(s), from {folder}"
+        f"{args.jobs} job(s) x {args.workers} worker(s), variant(s) {', '.join(variants)}, "
+        f"from {folder}"
     )
     print(format_row(None))
-    rows: dict[str, Row] = {}
+    rows: dict[tuple[str, str], Row] = {}
     context = multiprocessing.get_context("spawn")  # fresh workers, no state forked from here
     with concurrent.futures.ProcessPoolExecutor(max_workers=args.jobs, mp_context=context) as pool:
         futures = [
-            pool.submit(run_instance, str(f), args.set_name, time_limit_s, args.seed, args.workers)
+            pool.submit(
+                run_instance,
+                str(f),
+                args.set_name,
+                time_limit_s,
+                args.seed,
+                args.workers,
+                variant,
+            )
             for f in files
+            for variant in variants  # interleaved: the variants share the machine's moods
         ]
         for future in concurrent.futures.as_completed(futures):
             row = future.result()
-            rows[row["file"]] = row
+            rows[(row["file"], row["variant"])] = row
             print(format_row(row), flush=True)
-    ordered = [rows[str(f)] for f in files]
-    summary = summarise(ordered)
-    print()
-    print(format_summary(summary))
+    ordered = [rows[(str(f), variant)] for variant in variants for f in files]
+    summaries = {
+        variant: summarise([row for row in ordered if row["variant"] == variant])
+        for variant in variants
+    }
+    for variant, summary in summaries.items():
+        print()
+        if len(variants) > 1:
+            print(f"variant {variant}:")
+        print(format_summary(summary))
     write_json(
         {
             "set": args.set_name,
@@ -273,18 +331,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             "seed": args.seed,
             "jobs": args.jobs,
             "workers": args.workers,
+            "variants": {variant: VARIANTS[variant] for variant in variants},
             "quick": args.quick,
             "data": str(folder),
             "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
             "machine": machine_info(),
             "git": git_info(),
             "rows": ordered,
-            "summary": summary,
+            "summary": summaries[variants[0]],
+            "summaries": summaries,
         },
         output,
     )
     print(f"wrote {output}")
-    return 0 if summary["violations"] == 0 and summary["errors"] == 0 else 1
+    clean = all(s["violations"] == 0 and s["errors"] == 0 for s in summaries.values())
+    return 0 if clean else 1
 
 
 if __name__ == "__main__":

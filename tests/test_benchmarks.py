@@ -108,6 +108,32 @@ def test_summary_counts_gaps_vehicles_and_feasibility() -> None:
     assert "error: x.txt:3: bad" in literature.format_row(rows[2])
 
 
+def test_variants_are_known_solve_options_and_run_side_by_side(tmp_path: Path) -> None:
+    """--variants names valid SolveOptions changes; two variants give rows and summaries each."""
+    literature = load_script()
+    from dispatch import SolveOptions
+
+    for changes in literature.VARIANTS.values():
+        SolveOptions(**changes)
+    assert literature.variant_names("current, ils-descent") == ["current", "ils-descent"]
+    for bad in ("current,nope", "current,current", ","):
+        with pytest.raises(literature.argparse.ArgumentTypeError, match="variant"):
+            literature.variant_names(bad)
+    if not (benchmarks_dir() / "lilim").is_dir():
+        pytest.skip(f"benchmark data not found at {benchmarks_dir()} (set DISPATCH_BENCHMARKS)")
+    output = tmp_path / "variants.json"
+    done = run(
+        "--set", "lilim", "--instances", "lc101", "--time-limit", "0.5", "--jobs", "1",
+        "--variants", "current,ils-descent", "--output", str(output),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = json.loads(output.read_text(encoding="utf-8"))
+    assert [r["variant"] for r in result["rows"]] == ["current", "ils-descent"]
+    assert set(result["summaries"]) == {"current", "ils-descent"}
+    assert result["summary"] == result["summaries"]["current"]
+    assert all(s["violations"] == 0 for s in result["summaries"].values())
+
+
 INCIDENTAL = REPO_ROOT / "benchmarks" / "incidental.py"
 
 

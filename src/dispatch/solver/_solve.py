@@ -107,7 +107,15 @@ class SolveOptions:
         and the same solution limit give the same plan.
     first_solution, metaheuristic
         OR-Tools strategies by name (see ``FIRST_SOLUTION_STRATEGIES`` and
-        ``METAHEURISTICS`` in ``dispatch.solver``).
+        ``METAHEURISTICS`` in ``dispatch.solver``). The default,
+        ``"ruin_and_recreate"``, runs OR-Tools' iterated local search as
+        SISR: strings of nearby visits are removed, re-inserted in a random
+        order at their cheapest feasible places, and the result is accepted
+        by simulated annealing, with no local-search descent in between.
+        ``"iterated_local_search"`` (the default before) descends after every
+        re-insertion, which makes each iteration far slower on long routes.
+        From a warm start both become guided local search, because OR-Tools'
+        iterated local search starts only from its own construction.
     workers
         Searches run at once: this process plus ``workers - 1`` processes with
         seeds ``seed + 1``, ``seed + 2``, ...; the plan with the lowest
@@ -135,9 +143,7 @@ class SolveOptions:
     first_solution: str = attrs.field(
         default="parallel_cheapest_insertion", validator=_one_of(FIRST_SOLUTION_STRATEGIES)
     )
-    metaheuristic: str = attrs.field(
-        default="iterated_local_search", validator=_one_of(METAHEURISTICS)
-    )
+    metaheuristic: str = attrs.field(default="ruin_and_recreate", validator=_one_of(METAHEURISTICS))
     log_search: bool = False
     workers: int = attrs.field(default=1, validator=_workers)
 
