@@ -53,7 +53,7 @@ from dispatch.plan import (
     Unassigned,
     UnassignedReason,
 )
-from dispatch.solver import SolveOptions, solve
+from dispatch.solver import SolveOptions, solve, start_workers
 from dispatch.travel import (
     HaversineTravel,
     MatrixTravel,
@@ -130,6 +130,7 @@ __all__ = [
     "read_solomon",
     "shortest_path_matrices",
     "solve",
+    "start_workers",
     "travel_time_matrix",
     "validate",
 ]

@@ -5,6 +5,13 @@ our own compiled, index-based form of the problem.
 """
 
 from dispatch.solver._ortools import FIRST_SOLUTION_STRATEGIES, METAHEURISTICS
+from dispatch.solver._portfolio import start_workers
 from dispatch.solver._solve import SolveOptions, solve
 
-__all__ = ["FIRST_SOLUTION_STRATEGIES", "METAHEURISTICS", "SolveOptions", "solve"]
+__all__ = [
+    "FIRST_SOLUTION_STRATEGIES",
+    "METAHEURISTICS",
+    "SolveOptions",
+    "solve",
+    "start_workers",
+]

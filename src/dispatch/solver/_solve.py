@@ -119,9 +119,10 @@ class SolveOptions:
     workers
         Searches run at once: this process plus ``workers - 1`` processes with
         seeds ``seed + 1``, ``seed + 2``, ...; the plan with the lowest
-        objective is kept (ties: this process's). Each worker process pays
-        for starting Python and importing OR-Tools (about a second) out of the
-        same deadline.
+        objective is kept (ties: this process's). The worker processes are
+        started on first use and kept (see :func:`dispatch.start_workers`):
+        the first call pays for starting Python and importing OR-Tools
+        (about a second) and its workers join only if ready in time.
 
     Examples
     --------
