@@ -33,7 +33,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/ is not a package
 from common import git_info, machine_info, positive_int, write_json
-from dispatch import SolveOptions
+from dispatch import SolveOptions, start_workers
 from dispatch.cli import InstanceFormat, positive_seconds, solve_instance
 from dispatch.errors import DispatchError
 
@@ -296,7 +296,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(format_row(None))
     rows: dict[tuple[str, str], Row] = {}
     context = multiprocessing.get_context("spawn")  # fresh workers, no state forked from here
-    with concurrent.futures.ProcessPoolExecutor(max_workers=args.jobs, mp_context=context) as pool:
+    # Each job process starts its solver workers once, before its first instance, as a
+    # service would at start-up (dispatch.start_workers); no instance pays for it.
+    with concurrent.futures.ProcessPoolExecutor(
+        max_workers=args.jobs,
+        mp_context=context,
+        initializer=start_workers,
+        initargs=(args.workers - 1,),
+    ) as pool:
         futures = [
             pool.submit(
                 run_instance,

@@ -93,6 +93,7 @@ from dispatch import (
     best_known,
     read_lilim,
     read_sartori,
+    start_workers,
     validate,
 )
 from dispatch.cli import SolveReport, positive_seconds, solve_instance
@@ -559,7 +560,9 @@ def report_of(instance: BenchmarkInstance, set_name: str, plan: Plan, folder: Pa
     )
 
 
-def row_of(solver: str, report: SolveReport, runtime_s: float, note: str | None) -> Row:
+def row_of(
+    solver: str, report: SolveReport, runtime_s: float, note: str | None, budget_s: float
+) -> Row:
     """One result row: the size, the gap, validity and runtime of a solver's plan."""
     valid = report.valid
     solved = valid and report.complete
@@ -573,6 +576,7 @@ def row_of(solver: str, report: SolveReport, runtime_s: float, note: str | None)
         "distance": round(report.distance, 4),
         "bks_distance": None if best is None else best.distance,
         "gap_pct": report.gap_pct if solved else None,
+        "time_limit_s": budget_s,
         "runtime_s": round(runtime_s, 3),
         "violations": len(report.violations),
         "first_violation": None if first is None else f"{first.kind.value}: {first.detail}",
@@ -585,7 +589,9 @@ def row_of(solver: str, report: SolveReport, runtime_s: float, note: str | None)
     }
 
 
-def error_row(instance: BenchmarkInstance, solver: str, folder: Path, error: Exception) -> Row:
+def error_row(
+    instance: BenchmarkInstance, solver: str, folder: Path, error: Exception, budget_s: float
+) -> Row:
     """The row of a solver that raised: not solved, the error's type and message."""
     best = best_of(folder, instance.name)
     return {
@@ -596,6 +602,7 @@ def error_row(instance: BenchmarkInstance, solver: str, folder: Path, error: Exc
         "distance": None,
         "bks_distance": None if best is None else best.distance,
         "gap_pct": None,
+        "time_limit_s": budget_s,
         "runtime_s": None,
         "violations": None,
         "first_violation": None,
@@ -664,6 +671,7 @@ def summarise(rows: Sequence[Row], solvers: Sequence[str]) -> dict[str, Row]:
             if r["best"] and sum(by_key[(r["instance"], s)]["best"] for s in solvers) == 1
         ]
         runtimes = [r["runtime_s"] for r in mine if r["runtime_s"] is not None]
+        overruns = [r["runtime_s"] / r["time_limit_s"] for r in mine if r["runtime_s"] is not None]
         summary[solver] = {
             "instances": len(mine),
             "solved": len(solved),
@@ -681,6 +689,7 @@ def summarise(rows: Sequence[Row], solvers: Sequence[str]) -> dict[str, Row]:
             "best_or_tied": sum(1 for r in mine if r["best"]),
             "sole_best": len(sole),
             "max_runtime_s": max(runtimes, default=None),
+            "max_runtime_ratio": round(max(overruns), 3) if overruns else None,
         }
     return summary
 
@@ -690,6 +699,7 @@ def summarise(rows: Sequence[Row], solvers: Sequence[str]) -> dict[str, Row]:
 _COLUMNS = (
     ("instance", "<12"),
     ("solver", "<9"),
+    ("limit", ">5"),
     ("veh", ">4"),
     ("bks", ">4"),
     ("distance", ">10"),
@@ -723,6 +733,7 @@ def format_row(row: Row | None) -> str:
         cells = [
             row["instance"],
             row["solver"],
+            _show(row.get("time_limit_s"), "g"),
             _show(row.get("vehicles")),
             _show(row.get("bks_vehicles")),
             _show(row.get("distance"), ".2f"),
@@ -760,6 +771,33 @@ def format_summary(summary: Mapping[str, Row]) -> str:
     return "\n".join(lines)
 
 
+def format_time_to_quality(summaries: Mapping[float, Mapping[str, Row]]) -> str:
+    """Mean gap and best-known vehicle counts per solver (rows) and budget (columns)."""
+    budgets = sorted(summaries)
+    solvers = list(dict.fromkeys(name for b in budgets for name in summaries[b]))
+    cell = 22
+    lines = [f"{'solver':<9}" + "".join(f"{f'{b:g} s':>{cell}}" for b in budgets)]
+    for solver in solvers:
+        cells = []
+        for b in budgets:
+            s = summaries[b].get(solver)
+            text = (
+                "-"
+                if s is None
+                else (
+                    f"{_show(s['mean_gap_pct'], '+.2f')} % "
+                    f"{s['bks_vehicles_matched']}/{s['with_bks']} x{_show(s['max_runtime_ratio'])}"
+                )
+            )
+            cells.append(f"{text:>{cell}}")
+        lines.append(f"{solver:<9}" + "".join(cells))
+    lines.append(
+        "each cell: mean gap to the best-known distance, best-known vehicle counts matched, "
+        "and the longest runtime as a multiple of the budget"
+    )
+    return "\n".join(lines)
+
+
 # --------------------------------------------------------------------------- the command
 
 
@@ -778,6 +816,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         metavar="S",
         help="wall-clock seconds per instance and solver (default 5 for lilim, 10 for "
         f"sartori; {QUICK_TIME_LIMIT_S:g} with --quick)",
+    )
+    parser.add_argument(
+        "--budgets",
+        default=None,
+        metavar="S,S",
+        help="several time limits, each run side by side (a time-to-quality table, "
+        "e.g. 1,2,5,10); replaces --time-limit",
     )
     parser.add_argument(
         "--instances",
@@ -821,6 +866,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
             f"choose from {', '.join(SOLVERS)}"
         )
     args.solvers = list(dict.fromkeys(solvers))
+    if args.budgets is not None:
+        if args.time_limit is not None:
+            parser.error("--budgets replaces --time-limit; give one of them")
+        try:
+            args.budgets = sorted({positive_seconds(b) for b in args.budgets.split(",")})
+        except argparse.ArgumentTypeError as error:
+            parser.error(f"--budgets: {error}")
     return args
 
 
@@ -860,9 +912,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"peers.py: error: no instance files in {folder}", file=sys.stderr)
         return 2
     default_limit = QUICK_TIME_LIMIT_S if args.quick else DEFAULT_TIME_LIMIT_S[args.set_name]
-    time_limit_s: float = args.time_limit or default_limit
+    budgets: list[float] = args.budgets or [args.time_limit or default_limit]
+    time_limit_s = max(budgets)
+    label = "-".join(f"{b:g}" for b in budgets)
     output = args.output or REPO_ROOT / "benchmarks" / "results" / (
-        f"peers-{args.set_name}-{time_limit_s:g}s.json"
+        f"peers-{args.set_name}-{label}s.json"
     )
     skipped = unavailable_peers(args.solvers)
     for name, reason in skipped.items():
@@ -873,9 +927,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
     print(
-        f"{args.set_name}: {len(files)} instance(s), {time_limit_s:g} s per solver, "
+        f"{args.set_name}: {len(files)} instance(s), {label} s per solver, "
         f"solvers {', '.join(solvers)} (dispatch with {args.workers} worker(s)), from {folder}"
     )
+    if "dispatch" in solvers:
+        start_workers(args.workers - 1)  # once, as a service would at start-up
     print(format_row(None))
     load_before = os.getloadavg()
     rows: list[Row] = []
@@ -883,33 +939,42 @@ def main(argv: Sequence[str] | None = None) -> int:
         instance = READERS[args.set_name](path)
         data = PeerInput.from_instance(instance)
         cp = compile_problem(instance.problem)
-        instance_rows = []
-        for solver in solvers:
-            try:
-                if solver == "dispatch":
-                    outcome = run_dispatch(
-                        path, args.set_name, time_limit_s, args.seed, args.workers
-                    )
-                else:
-                    outcome = run_peer(
-                        solver, instance, data, cp, args.set_name, folder, time_limit_s, args.seed
-                    )
-            except Exception as error:  # one solver failing must not stop the others
-                instance_rows.append(error_row(instance, solver, folder, error))
-                continue
-            report, runtime_s, note = outcome
-            instance_rows.append(row_of(solver, report, runtime_s, note))
-        mark_best(instance_rows)
-        for row in instance_rows:
-            print(format_row(row), flush=True)
-        rows.extend(instance_rows)
-    summary = summarise(rows, solvers)
-    print()
-    print(format_summary(summary))
+        for budget in budgets:
+            instance_rows = []
+            for solver in solvers:
+                try:
+                    if solver == "dispatch":
+                        outcome = run_dispatch(path, args.set_name, budget, args.seed, args.workers)
+                    else:
+                        outcome = run_peer(
+                            solver, instance, data, cp, args.set_name, folder, budget, args.seed
+                        )
+                except Exception as error:  # one solver failing must not stop the others
+                    instance_rows.append(error_row(instance, solver, folder, error, budget))
+                    continue
+                report, runtime_s, note = outcome
+                instance_rows.append(row_of(solver, report, runtime_s, note, budget))
+            mark_best(instance_rows)
+            for row in instance_rows:
+                print(format_row(row), flush=True)
+            rows.extend(instance_rows)
+    summaries = {
+        b: summarise([r for r in rows if r["time_limit_s"] == b], solvers) for b in budgets
+    }
+    summary = summaries[time_limit_s]
+    for budget in budgets:
+        print()
+        print(f"at {budget:g} s:")
+        print(format_summary(summaries[budget]))
+    if len(budgets) > 1:
+        print()
+        print("time to quality:")
+        print(format_time_to_quality(summaries))
     write_json(
         {
             "set": args.set_name,
             "time_limit_s": time_limit_s,
+            "budgets": budgets,
             "seed": args.seed,
             "dispatch_workers": args.workers,
             "vroom": {"threads": VROOM_THREADS, "exploration_level": VROOM_EXPLORATION},
@@ -924,6 +989,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "git": git_info(),
             "rows": rows,
             "summary": summary,
+            "summaries": {f"{b:g}": summaries[b] for b in budgets},
         },
         output,
     )

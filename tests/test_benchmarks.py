@@ -290,8 +290,8 @@ def test_peers_best_and_summary_count_vehicles_then_distance() -> None:
     ) -> dict[str, object]:
         return {"instance": instance, "solver": solver, "vehicles": vehicles,
                 "distance": distance, "bks_vehicles": 10, "gap_pct": distance - 100.0,
-                "runtime_s": 1.0, "valid": solved, "solved": solved, "best": False,
-                "error": None}  # fmt: skip
+                "runtime_s": 1.0, "time_limit_s": 2.0, "valid": solved, "solved": solved,
+                "best": False, "error": None}  # fmt: skip
 
     a = [row("a", "x", 10, 101.0), row("a", "y", 11, 100.0), row("a", "z", 9, 90.0, False)]
     b = [row("b", "x", 10, 103.0), row("b", "y", 10, 103.0), row("b", "z", 10, 102.5)]
@@ -305,6 +305,10 @@ def test_peers_best_and_summary_count_vehicles_then_distance() -> None:
     assert summary["x"]["mean_gap_pct"] == 2.0 and summary["x"]["common_instances"] == 1
     assert summary["x"]["mean_gap_common_pct"] == 3.0
     assert summary["y"]["bks_vehicles_matched"] == 1
+    assert summary["x"]["max_runtime_ratio"] == 0.5
+    table = peers.format_time_to_quality({2.0: summary, 5.0: summary})
+    assert "2 s" in table.splitlines()[0] and "5 s" in table.splitlines()[0]
+    assert "+2.00 % 2/2 x0.5" in table
 
 
 ELDERCARE = REPO_ROOT / "benchmarks" / "eldercare.py"
