@@ -40,7 +40,7 @@ from __future__ import annotations
 import itertools
 import logging
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -206,13 +206,16 @@ def solve_routes(
     mandatory: frozenset[int] = frozenset(),
     initial_routes: Sequence[Sequence[int]] | None = None,
     locked_prefixes: Sequence[Sequence[int]] | None = None,
+    on_solution: Callable[[int], None] | None = None,
 ) -> RawSolution:
     """Build the routing model, search, and read the routes back.
 
     ``penalties[k]`` is the cost of leaving compiled task ``k`` out; tasks in
     ``mandatory`` cannot be left out. ``initial_routes`` (per vehicle, task
     and own nodes without start and end) seed the search; ``locked_prefixes``
-    (same shape) must stay the first nodes of each route.
+    (same shape) must stay the first nodes of each route. ``on_solution``
+    receives the objective of each solution the search finds (OR-Tools'
+    at-solution callback: once per solution, never inside move evaluation).
     """
     n, v_count = cp.n_nodes, cp.n_vehicles
     manager = pywrapcp.RoutingIndexManager(n, v_count, list(cp.starts), list(cp.ends))
@@ -324,6 +327,9 @@ def solve_routes(
     elif descent is not None:
         params.local_search_metaheuristic = _METAHEURISTIC.GUIDED_LOCAL_SEARCH
     routing.CloseModelWithParameters(params)
+    if on_solution is not None:
+        cost = routing.CostVar()
+        routing.AddAtSolutionCallback(lambda: on_solution(cost.Value()))
 
     if locked_prefixes is not None and any(locked_prefixes):
         locks = [[index(node) for node in nodes] for nodes in locked_prefixes]

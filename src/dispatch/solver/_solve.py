@@ -39,6 +39,7 @@ from dispatch.solver._ortools import (
     solve_routes,
 )
 from dispatch.solver._portfolio import run_portfolio
+from dispatch.solver._progress import ProgressCallback, Throttle
 from dispatch.solver._schedule import own_baseline_busy_s
 
 __all__ = ["SolveOptions", "solve"]
@@ -342,6 +343,7 @@ def solve(
     *,
     warm_start: Plan | None = None,
     locked: Mapping[str, int] | None = None,
+    progress: ProgressCallback | None = None,
 ) -> Plan:
     """Route the problem's tasks with its couriers.
 
@@ -358,6 +360,11 @@ def solve(
         ``{courier_id: n}``: the first ``n`` stops after the start of that
         courier's route in ``warm_start`` are already executed and stay, in
         that order, at the head of the route.
+    progress
+        Called with a :class:`~dispatch.solver.SearchProgress` about four
+        times a second while the search finds solutions, and once at the end
+        (``done=True``); with several workers it follows this process's own
+        search.
 
     Returns
     -------
@@ -392,7 +399,11 @@ def solve(
             problem,
             options,
             lambda: solve(
-                problem, attrs.evolve(options, workers=1), warm_start=warm_start, locked=locked
+                problem,
+                attrs.evolve(options, workers=1),
+                warm_start=warm_start,
+                locked=locked,
+                progress=progress,
             ),
             seeds=[options.seed + k for k in range(1, options.workers)],
             deadline_epoch=deadline_epoch,
@@ -439,6 +450,9 @@ def solve(
 
     budget_s = SAFETY_TIME_LIMIT_S if options.time_limit_s is None else options.time_limit_s
     deadline = began + budget_s * 0.97
+    throttle = None
+    if progress is not None:
+        throttle = Throttle(progress, time_limit_s=options.time_limit_s, began=began)
     raw = _search(
         cp,
         options,
@@ -447,7 +461,10 @@ def solve(
         mandatory=mandatory,
         initial_routes=initial_nodes,
         locked_prefixes=prefix_nodes,
+        on_solution=None if throttle is None else throttle.solution,
     )
+    if throttle is not None:
+        throttle.finish()
     unassigned = [rejected[k] for k in sorted(rejected)]
     if not raw.routes:
         detail = "the search found no plan within its limits"
@@ -495,6 +512,7 @@ def _search(
     mandatory: frozenset[int],
     initial_routes: list[list[int]] | None,
     locked_prefixes: list[list[int]] | None,
+    on_solution: Callable[[int], None] | None = None,
 ) -> RawSolution:
     """One search over the whole objective (fixed costs, distance, penalties) until ``deadline``."""
     # Without tasks nothing is left to decide (own stops keep their order): the first
@@ -514,6 +532,7 @@ def _search(
         mandatory=mandatory,
         initial_routes=initial_routes,
         locked_prefixes=locked_prefixes,
+        on_solution=on_solution,
     )
     if options.time_limit_s is None and time.perf_counter() >= deadline:
         warnings.warn(
