@@ -12,10 +12,12 @@ from dispatch.errors import (
     SolverError,
     UnknownReferenceError,
     UnreachableError,
+    UnsupportedFieldError,
 )
 from dispatch.io import (
     BenchmarkInstance,
     BestKnown,
+    VroomMapping,
     best_known,
     dump_plan,
     dump_problem,
@@ -28,6 +30,9 @@ from dispatch.io import (
     read_lilim,
     read_sartori,
     read_solomon,
+    read_vroom,
+    read_vroom_solution,
+    write_vroom_solution,
 )
 from dispatch.model import (
     Courier,
@@ -112,9 +117,11 @@ __all__ = [
     "UnassignedReason",
     "UnknownReferenceError",
     "UnreachableError",
+    "UnsupportedFieldError",
     "Violation",
     "ViolationKind",
     "Visit",
+    "VroomMapping",
     "best_known",
     "check",
     "dump_plan",
@@ -128,11 +135,14 @@ __all__ = [
     "read_lilim",
     "read_sartori",
     "read_solomon",
+    "read_vroom",
+    "read_vroom_solution",
     "shortest_path_matrices",
     "solve",
     "start_workers",
     "travel_time_matrix",
     "validate",
+    "write_vroom_solution",
 ]
 
 __version__ = "0.1.0"

@@ -5,9 +5,12 @@
     plan with :func:`dispatch.validate` and print every courier's route as a
     table, the tasks left out and why, and the totals.
 ``dispatch solve INSTANCE``
-    Read a literature instance (Li & Lim, Solomon, Sartori) or a problem in our
-    JSON format, solve it, check the plan, write the routes as JSON and print a
-    one-line summary against the best-known solution.
+    Read a literature instance (Li & Lim, Solomon, Sartori), a problem in our
+    JSON format or a VROOM input document (``--format``; by default guessed
+    from the extension and contents), solve it, check the plan, write the
+    routes as JSON (for VROOM input a VROOM solution document, unless
+    ``--output-format dispatch``) and print a one-line summary (against the
+    best-known solution when one is known).
 ``dispatch meals``
     Plan a generated elder-care district's day of hot meals and check-ins and
     print the route sheets (:mod:`dispatch.eldercare`; CSV, HTML and a map on
@@ -47,6 +50,9 @@ from dispatch.io import (
     read_lilim,
     read_sartori,
     read_solomon,
+    read_vroom,
+    sniff_vroom,
+    write_vroom_solution,
 )
 from dispatch.model import Courier, Location, Problem, Stop, Task, TravelProfile, Visit
 from dispatch.plan import Plan, PlannedStop, Route, StopRole
@@ -648,20 +654,30 @@ def _parser() -> argparse.ArgumentParser:
     _add_workers_option(demo)
     solve_cmd = commands.add_parser(
         "solve",
-        help="solve a benchmark instance or a JSON problem and write the routes",
-        description="Solve a Li & Lim, Solomon or Sartori instance, or a problem in the "
-        "dispatch JSON format; check the plan and write the routes as JSON.",
+        help="solve a benchmark instance, a JSON problem or a VROOM document; write the routes",
+        description="Solve a Li & Lim, Solomon or Sartori instance, a problem in the "
+        "dispatch JSON format, or a VROOM input document; check the plan and write the "
+        "routes as JSON (for VROOM input, a VROOM solution document).",
     )
     solve_cmd.add_argument("instance", type=Path, metavar="INSTANCE", help="the instance file")
     solve_cmd.add_argument(
         "--format",
-        choices=FORMATS,
+        choices=(*FORMATS, "vroom"),
         default=None,
-        help="the file's format (default: guessed from the extension and contents)",
+        help="the file's format (default: guessed from the extension and contents; a .json "
+        "file with vehicles and no format header is VROOM)",
     )
     _add_search_options(solve_cmd, 10.0)
     solve_cmd.add_argument(
         "--output", type=Path, default=None, metavar="SOLUTION.json", help="write the routes here"
+    )
+    solve_cmd.add_argument(
+        "--output-format",
+        choices=("dispatch", "vroom"),
+        default=None,
+        help="what --output holds: dispatch's solution document (for VROOM input: the plan "
+        "in dispatch's plan format) or a VROOM solution (VROOM input only); default: VROOM "
+        "for VROOM input, dispatch otherwise",
     )
     meals_cli.add_parser(commands)
     return parser
@@ -716,7 +732,16 @@ def _run_solve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         seed=args.seed,
         workers=args.workers,
     )
-    report = solve_instance(path, args.format, options)
+    fmt = args.format or guess_format(path)
+    if args.format is None and fmt == "json" and sniff_vroom(path):
+        fmt = "vroom"
+    if fmt == "vroom":
+        return _run_solve_vroom(args, options, out, err)
+    if args.output_format == "vroom":
+        raise InvalidInputError(
+            "--output-format", "vroom needs a VROOM input document (its ids name the steps)"
+        )
+    report = solve_instance(path, fmt, options)
     if report.violations:
         _print_violations(report.violations, err)
         return EXIT_FAILED
@@ -724,6 +749,38 @@ def _run_solve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.output is not None:
         args.output.write_text(
             json.dumps(report.to_json(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        line += f"; wrote {args.output}"
+    print(line, file=out)
+    return EXIT_OK
+
+
+def _run_solve_vroom(
+    args: argparse.Namespace, options: SolveOptions, out: TextIO, err: TextIO
+) -> int:
+    """``dispatch solve`` for a VROOM input document: answer with a VROOM solution."""
+    path: Path = args.instance
+    problem, mapping = read_vroom(path)
+    plan = solve(problem, options, warm_start=mapping.warm_start)
+    violations = validate(problem, plan)
+    if violations:
+        _print_violations(violations, err)
+        return EXIT_FAILED
+    solution = write_vroom_solution(problem, plan, mapping)
+    left, total = len(plan.unassigned), len(problem.tasks)
+    line = "; ".join(
+        [
+            f"{path.stem}: {_count(plan.couriers_used, 'vehicle')}, "
+            f"cost {solution['summary']['cost']}",
+            f"{left} of {total} tasks unassigned" if left else f"all {total} tasks served",
+            f"{plan.runtime_s:.1f} s",
+            "plan valid",
+        ]
+    )
+    if args.output is not None:
+        document = plan_to_dict(plan) if args.output_format == "dispatch" else solution
+        args.output.write_text(
+            json.dumps(document, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
         )
         line += f"; wrote {args.output}"
     print(line, file=out)

@@ -27,6 +27,7 @@ __all__ = [
     "SolverError",
     "UnknownReferenceError",
     "UnreachableError",
+    "UnsupportedFieldError",
 ]
 
 
@@ -91,6 +92,17 @@ class FormatError(InvalidInputError):
 
     def __reduce__(self) -> tuple[object, ...]:
         return (type(self), (self.source, self.line, self.message))
+
+
+class UnsupportedFieldError(InvalidInputError):
+    """A VROOM key that dispatch cannot represent faithfully; ``field`` is its path.
+
+    Examples
+    --------
+    >>> err = UnsupportedFieldError("vehicles[0].breaks", "breaks are not supported")
+    >>> isinstance(err, InvalidInputError), str(err)
+    (True, 'vehicles[0].breaks: breaks are not supported')
+    """
 
 
 class SolverError(DispatchError):

@@ -1,4 +1,4 @@
-"""Reading and writing problems and plans: literature benchmarks and our JSON format.
+"""Reading and writing problems and plans: literature benchmarks, our JSON format and VROOM's.
 
 - :func:`read_lilim`, :func:`read_solomon`, :func:`read_sartori` translate the
   benchmark sets into a :class:`BenchmarkInstance` (a problem plus what is
@@ -7,6 +7,11 @@
 - :func:`problem_to_dict` / :func:`problem_from_dict` (and the ``dump_`` /
   ``load_`` file versions) are our JSON problem format; ``plan_*`` the same for
   plans. See ``docs/json-format.md``.
+- :func:`read_vroom` reads a VROOM input document into a problem and a
+  :class:`VroomMapping`; :func:`write_vroom_solution` and
+  :func:`read_vroom_solution` write and read VROOM solution documents in the
+  document's ids. :func:`is_vroom_document` and :func:`sniff_vroom` tell VROOM
+  documents from ours.
 """
 
 from dispatch.io._euclidean import TIME_SCALE
@@ -27,6 +32,15 @@ from dispatch.io._json import (
 from dispatch.io._lilim import read_lilim
 from dispatch.io._sartori import SARTORI_TIME_SCALE, read_sartori
 from dispatch.io._solomon import read_solomon
+from dispatch.io._vroom_read import is_vroom_document, read_vroom, sniff_vroom
+from dispatch.io._vroom_solution import read_vroom_solution, write_vroom_solution
+from dispatch.io._vroom_types import (
+    VroomMapping,
+    VroomMatrices,
+    VroomPlace,
+    VroomTask,
+    VroomVehicle,
+)
 
 __all__ = [
     "JSON_VERSION",
@@ -37,9 +51,15 @@ __all__ = [
     "BenchmarkInstance",
     "BenchmarkKind",
     "BestKnown",
+    "VroomMapping",
+    "VroomMatrices",
+    "VroomPlace",
+    "VroomTask",
+    "VroomVehicle",
     "best_known",
     "dump_plan",
     "dump_problem",
+    "is_vroom_document",
     "load_plan",
     "load_problem",
     "plan_from_dict",
@@ -49,4 +69,8 @@ __all__ = [
     "read_lilim",
     "read_sartori",
     "read_solomon",
+    "read_vroom",
+    "read_vroom_solution",
+    "sniff_vroom",
+    "write_vroom_solution",
 ]
