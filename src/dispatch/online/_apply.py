@@ -6,7 +6,8 @@ a clock, the matcher or the travel model, so replaying a log always gives
 the same state. Every task event goes through the transition table
 (:func:`~dispatch.online.transition`); an event that does not fit the state
 means the log is corrupt and raises :class:`~dispatch.store.StoreError`
-naming the event.
+naming the event. Events of the points ledger (:data:`SHARED_LOG_PREFIXES`,
+:mod:`dispatch.points`) share the log: they only advance ``seq``.
 
 Examples
 --------
@@ -39,9 +40,12 @@ from dispatch.online._records import Alert, CourierRecord, HazardTicket, TaskRec
 from dispatch.online._state import DispatchState
 from dispatch.store._events import StoredEvent, StoreError
 
-__all__ = ["apply"]
+__all__ = ["SHARED_LOG_PREFIXES", "apply"]
 
 Payload = Mapping[str, Any]
+
+SHARED_LOG_PREFIXES = ("points.", "feedback.")
+"""Kinds written to the same log by the points ledger; the dispatcher's state ignores them."""
 
 
 def apply(state: DispatchState, event: StoredEvent) -> None:
@@ -64,6 +68,9 @@ def apply(state: DispatchState, event: StoredEvent) -> None:
     """
     if event.seq != state.seq + 1:
         raise StoreError(f"event {event.seq} follows event {state.seq}: the log has a gap")
+    if event.kind.startswith(SHARED_LOG_PREFIXES):
+        state.seq = event.seq
+        return
     try:
         action = ACTION_OF_KIND.get(event.kind)
         if action is not None:
