@@ -235,7 +235,7 @@ def test_solve_violations_exit_1_with_the_list(
 ) -> None:
     """When the validator rejects the plan, `dispatch solve` exits 1, lists why, writes nothing."""
 
-    def forgetful(problem: Problem, options: SolveOptions) -> Plan:
+    def forgetful(problem: Problem, options: SolveOptions, **kwargs: object) -> Plan:
         plan = solve(problem, options)
         return attrs.evolve(plan, routes=())  # every task is now missing
 
@@ -259,3 +259,32 @@ def test_solve_with_two_workers_serves_every_task(
     assert main(["solve", str(problem_file), *FAST, "--workers", "2", "--output", str(output)]) == 0
     assert "all 2 tasks served" in capsys.readouterr().out
     assert json.loads(output.read_text(encoding="utf-8"))["unassigned"] == []
+
+
+def test_solve_draws_a_map_and_a_progress_bar(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--map writes a PNG of the routes; --progress draws the bar on stderr, not stdout."""
+    pytest.importorskip("matplotlib")
+    instance = benchmark_file("lilim/lc101.txt")
+    picture = tmp_path / "lc101.png"
+    assert main(["solve", str(instance), *FAST, "--map", str(picture), "--progress"]) == 0
+    captured = capsys.readouterr()
+    assert f"map {picture}" in captured.out and "solving [" not in captured.out
+    assert "solving [" in captured.err and captured.err.endswith("\n")
+    assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_solve_map_with_an_unknown_suffix_fails_before_solving(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unknown map suffix is one line naming the file, and nothing is solved."""
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("solved although the map path was wrong")
+
+    monkeypatch.setattr(dispatch.cli, "solve", never)
+    instance = benchmark_file("lilim/lc101.txt")
+    assert main(["solve", str(instance), *FAST, "--map", str(tmp_path / "x.pdf")]) == 2
+    line = one_line_error(capsys.readouterr().err)
+    assert "x.pdf" in line and ".png" in line

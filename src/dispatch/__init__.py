@@ -34,6 +34,7 @@ from dispatch.io import (
     read_vroom_solution,
     write_vroom_solution,
 )
+from dispatch.maps import plan_html, plot_plan, write_map
 from dispatch.model import (
     Courier,
     Errand,
@@ -58,19 +59,25 @@ from dispatch.plan import (
     Unassigned,
     UnassignedReason,
 )
-from dispatch.solver import SolveOptions, solve, start_workers
+from dispatch.solver import SearchProgress, SolveOptions, solve, start_workers
 from dispatch.travel import (
+    CleaningReport,
     HaversineTravel,
     MatrixTravel,
     PairLookup,
     PairTravel,
     PlaceLookup,
     RoadGraphTravel,
+    RoadNetwork,
+    Snapped,
     Speeds,
     TravelMatrix,
     TravelTable,
     TravelTimes,
+    clean_road_graph,
+    load_graphml,
     shortest_path_matrices,
+    snap_locations,
     travel_time_matrix,
 )
 from dispatch.validation import PlanViolationError, Violation, ViolationKind, check, validate
@@ -78,6 +85,7 @@ from dispatch.validation import PlanViolationError, Violation, ViolationKind, ch
 __all__ = [
     "BenchmarkInstance",
     "BestKnown",
+    "CleaningReport",
     "Courier",
     "DispatchError",
     "DispatchWarning",
@@ -100,7 +108,10 @@ __all__ = [
     "PrecisionWarning",
     "Problem",
     "RoadGraphTravel",
+    "RoadNetwork",
     "Route",
+    "SearchProgress",
+    "Snapped",
     "SolveOptions",
     "SolveStatus",
     "SolverError",
@@ -124,12 +135,16 @@ __all__ = [
     "VroomMapping",
     "best_known",
     "check",
+    "clean_road_graph",
     "dump_plan",
     "dump_problem",
+    "load_graphml",
     "load_plan",
     "load_problem",
     "plan_from_dict",
+    "plan_html",
     "plan_to_dict",
+    "plot_plan",
     "problem_from_dict",
     "problem_to_dict",
     "read_lilim",
@@ -138,10 +153,12 @@ __all__ = [
     "read_vroom",
     "read_vroom_solution",
     "shortest_path_matrices",
+    "snap_locations",
     "solve",
     "start_workers",
     "travel_time_matrix",
     "validate",
+    "write_map",
     "write_vroom_solution",
 ]
 

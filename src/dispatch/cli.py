@@ -33,12 +33,13 @@ import json
 import os
 import sys
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, NoReturn, TextIO, get_args
 
 import attrs
 
+from dispatch._progress_bar import ProgressBar
 from dispatch.eldercare import _cli as meals_cli
 from dispatch.errors import DispatchError, InvalidInputError, SolverError, UnknownReferenceError
 from dispatch.io import (
@@ -54,9 +55,11 @@ from dispatch.io import (
     sniff_vroom,
     write_vroom_solution,
 )
+from dispatch.maps import check_map_path, write_map
 from dispatch.model import Courier, Location, Problem, Stop, Task, TravelProfile, Visit
 from dispatch.plan import Plan, PlannedStop, Route, StopRole
-from dispatch.solver import SolveOptions, solve
+from dispatch.points import _cli as points_cli
+from dispatch.solver import SearchProgress, SolveOptions, solve
 from dispatch.validation import Violation, validate
 
 __all__ = [
@@ -186,6 +189,8 @@ class SolveReport:
     distance: float
     unassigned_nodes: Mapping[str, tuple[int, ...]]
     best: BestKnown | None
+    positions: Mapping[Hashable, tuple[float, float]] | None = None
+    """Planar coordinates of the instance's nodes (Li & Lim, Solomon), for maps."""
 
     @property
     def vehicles(self) -> int:
@@ -267,7 +272,11 @@ def _best_known_for(path: Path, name: str) -> BestKnown | None:
 
 
 def solve_instance(
-    path: str | Path, fmt: InstanceFormat | None, options: SolveOptions
+    path: str | Path,
+    fmt: InstanceFormat | None,
+    options: SolveOptions,
+    *,
+    progress: Callable[[SearchProgress], None] | None = None,
 ) -> SolveReport:
     """Read ``path``, solve it with ``options``, check the plan and score it.
 
@@ -280,6 +289,8 @@ def solve_instance(
         it (:func:`guess_format`).
     options
         Solver options.
+    progress
+        Passed on to :func:`dispatch.solve` (a progress bar, say).
 
     Raises
     ------
@@ -305,7 +316,7 @@ def solve_instance(
     fmt = fmt or guess_format(path)
     if fmt == "json":
         problem = load_problem(path)
-        plan = solve(problem, options)
+        plan = solve(problem, options, progress=progress)
         return SolveReport(
             name=path.stem,
             format=fmt,
@@ -321,7 +332,7 @@ def solve_instance(
             best=None,
         )
     instance = _READERS[fmt](path)
-    plan = solve(instance.problem, options)
+    plan = solve(instance.problem, options, progress=progress)
     routes = tuple(tuple(instance.route_nodes(r)) for r in plan.routes)
     return SolveReport(
         name=instance.name,
@@ -340,6 +351,7 @@ def solve_instance(
             for u in plan.unassigned
         },
         best=_best_known_for(path, instance.name),
+        positions=None if fmt == "sartori" else dict(enumerate(instance.coordinates)),
     )
 
 
@@ -672,6 +684,20 @@ def _parser() -> argparse.ArgumentParser:
         "--output", type=Path, default=None, metavar="SOLUTION.json", help="write the routes here"
     )
     solve_cmd.add_argument(
+        "--map",
+        type=Path,
+        default=None,
+        metavar="FILE.png|FILE.html",
+        help="also draw the routes: .png needs the plot extra (matplotlib), .html the map "
+        "extra (folium)",
+    )
+    solve_cmd.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="draw a progress bar on standard error (default: when it is a terminal)",
+    )
+    solve_cmd.add_argument(
         "--output-format",
         choices=("dispatch", "vroom"),
         default=None,
@@ -680,6 +706,7 @@ def _parser() -> argparse.ArgumentParser:
         "for VROOM input, dispatch otherwise",
     )
     meals_cli.add_parser(commands)
+    points_cli.add_parser(commands)
     return parser
 
 
@@ -726,6 +753,10 @@ def _run_solve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise InvalidInputError(str(path), "no such file" if not path.exists() else "not a file")
     if args.output is not None and not args.output.parent.is_dir():
         raise InvalidInputError(str(args.output), "its folder does not exist")
+    if args.map is not None:
+        check_map_path(args.map)  # before a long solve, not after it
+    show = err.isatty() if args.progress is None else args.progress
+    progress = ProgressBar(err) if show else None
     options = SolveOptions(
         time_limit_s=args.time_limit,
         solution_limit=args.solution_limit,
@@ -736,12 +767,12 @@ def _run_solve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.format is None and fmt == "json" and sniff_vroom(path):
         fmt = "vroom"
     if fmt == "vroom":
-        return _run_solve_vroom(args, options, out, err)
+        return _run_solve_vroom(args, options, out, err, progress)
     if args.output_format == "vroom":
         raise InvalidInputError(
             "--output-format", "vroom needs a VROOM input document (its ids name the steps)"
         )
-    report = solve_instance(path, fmt, options)
+    report = solve_instance(path, fmt, options, progress=progress)
     if report.violations:
         _print_violations(report.violations, err)
         return EXIT_FAILED
@@ -751,17 +782,32 @@ def _run_solve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             json.dumps(report.to_json(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
         )
         line += f"; wrote {args.output}"
+    if args.map is not None:
+        planar = report.positions is not None
+        title = f"{report.name}: {report.vehicles} routes, distance {report.distance:.1f}"
+        written = write_map(
+            report.problem,
+            report.plan,
+            args.map,
+            positions=report.positions,
+            title=title if planar else None,
+        )
+        line += f"; map {written}"
     print(line, file=out)
     return EXIT_OK
 
 
 def _run_solve_vroom(
-    args: argparse.Namespace, options: SolveOptions, out: TextIO, err: TextIO
+    args: argparse.Namespace,
+    options: SolveOptions,
+    out: TextIO,
+    err: TextIO,
+    progress: Callable[[SearchProgress], None] | None,
 ) -> int:
     """``dispatch solve`` for a VROOM input document: answer with a VROOM solution."""
     path: Path = args.instance
     problem, mapping = read_vroom(path)
-    plan = solve(problem, options, warm_start=mapping.warm_start)
+    plan = solve(problem, options, warm_start=mapping.warm_start, progress=progress)
     violations = validate(problem, plan)
     if violations:
         _print_violations(violations, err)
@@ -806,7 +852,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as stop:  # --help, or a usage error already printed
         return stop.code if isinstance(stop.code, int) else EXIT_USAGE
-    run = {"demo": _run_demo, "solve": _run_solve, "meals": meals_cli.run}[args.command]
+    run = {
+        "demo": _run_demo,
+        "solve": _run_solve,
+        "meals": meals_cli.run,
+        **dict.fromkeys(points_cli.COMMANDS, points_cli.run),
+    }[args.command]
     try:
         return run(args, out, err)
     except SolverError as error:
