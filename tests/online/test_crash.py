@@ -1,7 +1,8 @@
 """The dispatcher killed with SIGKILL at random moments loses nothing and applies nothing twice.
 
 A child process (forked from the test, so it starts in milliseconds with
-``dispatch`` already imported) opens a dispatcher on a SQLite store and runs
+``dispatch`` already imported) opens a dispatcher on a SQLite store (or a
+PostgreSQL one: fixture ``crash_target``) and runs
 a deterministic stream of commands (couriers going online, residents'
 orders, ticks, accepts, pick-ups and deliveries, position reports), printing
 each command's id and last event as soon as the dispatcher acknowledges it.
@@ -15,15 +16,17 @@ which must come back as a duplicate, and carries on.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import signal
 import sys
 import time
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 from tests.online.world import RESIDENTS, START_S, TRAVEL, contact, menus, place, plan
+from tests.stores import CrashTarget
 
 from dispatch.errors import DispatchError
 from dispatch.online import (
@@ -36,21 +39,19 @@ from dispatch.online import (
     TaskState,
     apply,
 )
-from dispatch.store import SQLiteEventStore
+from dispatch.store import EventStore
 
 pytestmark = pytest.mark.skipif(
     sys.platform == "win32" or not hasattr(os, "fork"), reason="needs POSIX fork and SIGKILL"
 )
 
-KILLS = 50
+KILLS = {"sqlite": 50, "postgres": 20}
 OPTIONS = DispatchOptions(reoptimise_every_s=None, snapshot_every=25)
 COURIERS = ("c1", "c2", "c3")
 
 
-def _open(path: Path, clock: ManualClock) -> Dispatcher:
-    return Dispatcher.open(
-        SQLiteEventStore(path), travel=TRAVEL, menus=menus(), clock=clock, options=OPTIONS
-    )
+def _open(open_store: Callable[[], EventStore], clock: ManualClock) -> Dispatcher:
+    return Dispatcher.open(open_store(), travel=TRAVEL, menus=menus(), clock=clock, options=OPTIONS)
 
 
 def _first(d: Dispatcher, state: TaskState) -> tuple[str, str] | None:
@@ -100,10 +101,10 @@ def command(d: Dispatcher, clock: ManualClock, i: int) -> Outcome:
     return d.report_position(Actor.courier(courier), place(i + 3), command_id=cid)
 
 
-def _child(path: Path, start: int, out: int) -> None:
+def _child(target: CrashTarget, start: int, out: int) -> None:
     """Run the stream from ``start`` (re-sending ``start - 1`` first), acknowledging each."""
     clock = ManualClock(START_S)
-    d = _open(path, clock)
+    d = _open(target.open_writer, clock)
     with os.fdopen(out, "w", buffering=1) as pipe:
         for i in range(max(0, start - 1), start + 10_000):
             try:
@@ -115,10 +116,9 @@ def _child(path: Path, start: int, out: int) -> None:
             pipe.write(f"ack {i} {outcome.command_id} {last} {int(outcome.duplicate)}\n")
 
 
-def _check(path: Path, acked: dict[str, int]) -> int:
+def _check(target: CrashTarget, acked: dict[str, int]) -> int:
     """Every acknowledged command present; no gaps; reopen equals a full replay."""
-    store = SQLiteEventStore(path)
-    try:
+    with contextlib.closing(target.open()) as store:
         for cid, last in acked.items():
             result = store.command(cid)
             assert result is not None, f"acknowledged command {cid} is lost"
@@ -141,25 +141,23 @@ def _check(path: Path, acked: dict[str, int]) -> int:
         )
         assert reopened.state == replayed
         return len(events)
-    finally:
-        store.close()
 
 
-def test_sigkill_loses_no_acknowledged_command(tmp_path: Path) -> None:
-    """50 SIGKILLs mid-stream: acknowledged commands survive once each; state equals replay."""
-    path = tmp_path / "dispatch.sqlite"
+def test_sigkill_loses_no_acknowledged_command(crash_target: CrashTarget) -> None:
+    """SIGKILLs mid-stream (50; 20 on PostgreSQL): acknowledged commands survive, replay agrees."""
+    kills = KILLS[crash_target.kind]
     rng = random.Random(20261128)
     acked: dict[str, int] = {}
     next_i = 0
     duplicates = 0
-    for _ in range(KILLS):
+    for _ in range(kills):
         read_end, write_end = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: never returns into pytest
             code = 0
             try:
                 os.close(read_end)
-                _child(path, next_i, write_end)
+                _child(crash_target, next_i, write_end)
             except BaseException:  # report any failure through the exit code
                 code = 1
             os._exit(code)
@@ -169,6 +167,7 @@ def test_sigkill_loses_no_acknowledged_command(tmp_path: Path) -> None:
         _, status = os.waitpid(pid, 0)
         # The child was still working when killed (a child that failed would have exited).
         assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
+        crash_target.settle()
         with os.fdopen(read_end) as pipe:
             lines = pipe.read().splitlines()
         first = True
@@ -185,6 +184,6 @@ def test_sigkill_loses_no_acknowledged_command(tmp_path: Path) -> None:
             acked.setdefault(cid, last)
             assert acked[cid] == last
             next_i = max(next_i, i + 1)
-        _check(path, acked)
-    assert len(acked) > KILLS  # the children got real work done between kills
-    assert duplicates > KILLS // 2  # and most restarts re-sent an acknowledged command
+        _check(crash_target, acked)
+    assert len(acked) > kills  # the children got real work done between kills
+    assert duplicates > kills // 2  # and most restarts re-sent an acknowledged command

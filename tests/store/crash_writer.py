@@ -1,10 +1,12 @@
 """The writer process of the crash test: appends a deterministic stream of commands.
 
 Run as ``python crash_writer.py DB FIRST [COUNT]``. It opens the SQLite store
-``DB``, rebuilds its state from the latest snapshot plus the events after it
-and prints ``ready <last_seq>``. When ``FIRST > 1`` it re-sends command
-``FIRST - 1`` (the last one the parent saw acknowledged), which must come back
-as a duplicate, and prints ``resent <id>``. Then it appends commands
+``DB`` (or, when ``DB`` is ``postgres``, the PostgreSQL store that
+``DISPATCH_POSTGRES_URL`` and ``DISPATCH_POSTGRES_SCHEMA`` name), rebuilds its
+state from the latest snapshot plus the events after it and prints
+``ready <last_seq>``. When ``FIRST > 1`` it re-sends command ``FIRST - 1`` (the
+last one the parent saw acknowledged), which must come back as a duplicate,
+and prints ``resent <id>``. Then it appends commands
 ``FIRST, FIRST + 1, ...`` (at most ``COUNT``), printing
 ``ack <id> <first_seq> <last_seq> <duplicate 0/1>`` and flushing right after
 each append returns, and saves a snapshot of the folded state every
@@ -25,6 +27,7 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import random
 import sys
@@ -42,6 +45,7 @@ if __name__ == "__main__" and "dispatch" not in sys.modules:
         sys.modules["dispatch"] = _package
 
 from dispatch.store import (  # after the fast-start shim above
+    EventStore,
     NewEvent,
     Snapshot,
     SQLiteEventStore,
@@ -97,11 +101,20 @@ def fold(state: dict[str, Any], events: Iterable[StoredEvent]) -> dict[str, Any]
     return new
 
 
+def open_store(target: str) -> EventStore:
+    """The store named on the command line: ``postgres`` (from the environment) or a file."""
+    if target == "postgres":
+        from dispatch.store._postgres import PostgresEventStore
+
+        return PostgresEventStore()
+    return SQLiteEventStore(target)
+
+
 def main(argv: list[str]) -> int:
     """Append commands from ``argv[2]`` on to the store ``argv[1]`` until killed."""
     path, first = argv[1], int(argv[2])
     count = int(argv[3]) if len(argv) > 3 else 100_000
-    with SQLiteEventStore(path) as store:
+    with contextlib.closing(open_store(path)) as store:
         snapshot = store.latest_snapshot()
         state: dict[str, Any] = initial_state() if snapshot is None else dict(snapshot.state)
         state = fold(state, store.events(state["seq"]))

@@ -1,11 +1,12 @@
 """Crash safety: a writer process SIGKILLed at random moments never loses or repeats a command.
 
 The writer (``crash_writer.py``) appends a deterministic stream of commands to
-one SQLite file and prints each command id once its append has returned. The
-test kills it :data:`KILLS` times (seeded random moments: during start-up and
+one store (a SQLite file, or a PostgreSQL schema: fixture ``crash_target``) and
+prints each command id once its append has returned. The test kills it
+:data:`KILLS` times (seeded random moments: during start-up and
 opening, or a few acknowledgements in plus a random sub-millisecond delay, so
 kills land inside appends, commits and snapshot writes), restarting it on the
-same file from the next unacknowledged command and re-sending the last
+same store from the next unacknowledged command and re-sending the last
 acknowledged one. After every kill it reopens the store and checks that every
 acknowledged command is present, that at most the one command in flight was
 committed without its acknowledgement, that the full replay equals the
@@ -15,6 +16,7 @@ payload is right) and that the latest snapshot equals a replay up to its seq.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import signal
@@ -26,14 +28,15 @@ from pathlib import Path
 import attrs
 import pytest
 from tests.store.crash_writer import command_events, command_id, fold, initial_state
+from tests.stores import CrashTarget
 
-from dispatch.store import AppendResult, SQLiteEventStore, StoredEvent
+from dispatch.store import AppendResult, StoredEvent
 
 pytestmark = pytest.mark.skipif(
     os.name != "posix" or not hasattr(signal, "SIGKILL"), reason="needs POSIX SIGKILL"
 )
 
-KILLS = 60
+KILLS = {"sqlite": 60, "postgres": 16}  # a PostgreSQL writer takes longer to start
 SEED = 4
 WRITER = Path(__file__).with_name("crash_writer.py")
 
@@ -56,13 +59,14 @@ class Expected:
         return result
 
 
-def run_and_kill(path: Path, first: int, rng: random.Random) -> list[str]:
+def run_and_kill(target: CrashTarget, first: int, rng: random.Random) -> list[str]:
     """Start the writer at command ``first``, SIGKILL it at a random moment; its output lines."""
     proc = subprocess.Popen(
-        [sys.executable, str(WRITER), str(path), str(first)],
+        [sys.executable, str(WRITER), target.writer_arg, str(first)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env={**os.environ, **target.writer_env},
     )
     assert proc.stdout is not None
     lines: list[str] = []
@@ -78,15 +82,20 @@ def run_and_kill(path: Path, first: int, rng: random.Random) -> list[str]:
             acks -= line.startswith("ack ")
         time.sleep(rng.uniform(0.0, 0.002))
     proc.send_signal(signal.SIGKILL)
-    out, err = proc.communicate(timeout=30)
+    # Not communicate(): it reads the pipe's file descriptor directly and would skip the
+    # lines that readline() has already buffered (more of them on a busy machine).
+    assert proc.stderr is not None
+    out, err = proc.stdout.read(), proc.stderr.read()
+    proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL, f"writer ended on its own: {err}"
+    target.settle()
     lines.extend(out.splitlines(keepends=True))
     return [line.rstrip("\n") for line in lines if line.endswith("\n")]
 
 
-def check_store(path: Path, acked: int, expected: Expected) -> None:
+def check_store(target: CrashTarget, acked: int, expected: Expected) -> None:
     """Reopen the store and compare it with the expected log after a kill."""
-    with SQLiteEventStore(path) as store:
+    with contextlib.closing(target.open()) as store:
         while store.command(command_id(len(expected.results) + 1)) is not None:
             expected.add_command()
         stored = len(expected.results)
@@ -115,20 +124,20 @@ def check_output(lines: list[str], acked: int, stored_before: int, expected: Exp
         assert duplicate == ("1" if n <= stored_before else "0")
 
 
-def test_sigkill_never_loses_or_repeats_a_command(tmp_path: Path) -> None:
-    """After each of 60 SIGKILLs every acknowledged command is stored once and replays exactly."""
+def test_sigkill_never_loses_or_repeats_a_command(crash_target: CrashTarget) -> None:
+    """After each SIGKILL (60; 16 on PostgreSQL) every acknowledged command is stored once."""
     rng = random.Random(SEED)
-    path = tmp_path / "crash.sqlite"
     expected = Expected()
     acked = 0
     in_flight_commits = 0
-    for _ in range(KILLS):
+    kills = KILLS[crash_target.kind]
+    for _ in range(kills):
         stored_before = len(expected.results)
-        lines = run_and_kill(path, acked + 1, rng)
+        lines = run_and_kill(crash_target, acked + 1, rng)
         new_acked = acked + sum(line.startswith("ack ") for line in lines)
-        check_store(path, new_acked, expected)
+        check_store(crash_target, new_acked, expected)
         check_output(lines, acked, stored_before, expected)
         acked = new_acked
         in_flight_commits += len(expected.results) > acked
-    assert acked > KILLS  # the writers made progress
+    assert acked > kills  # the writers made progress
     print(f"{acked} commands acknowledged, {in_flight_commits} committed but unacknowledged")
