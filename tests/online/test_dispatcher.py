@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ from tests.online.world import (
     RESIDENTS,
     STAFF,
     START_S,
+    TRAVEL,
     contact,
     make,
     place,
@@ -23,9 +25,11 @@ from dispatch.online import (
     CourierFullError,
     Dispatcher,
     DispatchOptions,
+    InvalidTransitionError,
     ManualClock,
     TaskState,
 )
+from dispatch.store import ConcurrencyError, EventStore
 
 R1 = RESIDENTS["r1"]
 XINHUA = STAFF["xinhua"]
@@ -419,3 +423,57 @@ def test_a_courier_behind_schedule_is_skipped() -> None:
     assert offered_to(d, third) == "c2"  # remembered: no second look at c1's late plan
     d.update_plan(C1, plan("c1", 0))  # a fresh plan: back in the running
     assert offered_to(d, order(d)) == "c1"
+
+
+def test_a_second_writer_on_the_store_is_caught_up_with_and_the_command_decided_again() -> None:
+    """A dispatcher whose append meets another writer's folds their events in and retries."""
+    a = make()
+    b = reopen(a)  # a second dispatcher on the same store, as a second process would be
+    a.go_online(C1, plan("c1", 0))
+    task = order(a)  # offered to c1 by a
+    out = b.accept(C1, task)  # b has not seen the order: it catches up, then accepts
+    assert out.kinds == ("task.accepted",)
+    assert b.state.seq == a.store.last_seq() and b.state.tasks[task].courier_id == "c1"
+    assert a.refresh() == 1 and a.state == b.state
+    with pytest.raises(InvalidTransitionError):  # a, caught up, cannot accept it again
+        a.accept(C1, task)
+
+
+class RacingStore:
+    """The same store, but another writer gets in just before the first append through it."""
+
+    def __init__(self, store: EventStore, other_writer: Callable[[], object]) -> None:
+        self._store = store
+        self._other_writer: Callable[[], object] | None = other_writer
+
+    def append(self, *args: Any, **kwargs: Any) -> Any:
+        if self._other_writer is not None:
+            writer, self._other_writer = self._other_writer, None
+            writer()
+        return self._store.append(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+
+@pytest.mark.parametrize("retries", [0, 3])
+def test_a_conflicting_append_is_retried_or_reaches_the_caller(retries: int) -> None:
+    """Another writer between decision and append: re-decided, or raised with nothing written."""
+    options = DispatchOptions(reoptimise_every_s=None, conflict_retries=retries)
+    a = make(options=options)
+    racing = RacingStore(a.store, lambda: a.go_online(C1, plan("c1", 0)))
+    b = Dispatcher.open(
+        racing,  # type: ignore[arg-type]
+        travel=TRAVEL,
+        menus=a.menus,
+        clock=a.clock,
+        options=options,
+    )
+    if retries == 0:
+        with pytest.raises(ConcurrencyError):
+            b.go_online(C2, plan("c2", 1))
+        assert "c2" not in b.state.couriers and a.store.last_seq() == a.state.seq
+    else:
+        b.go_online(C2, plan("c2", 1))
+        assert {"c1", "c2"} <= set(b.state.couriers)
+        assert b.state.seq == a.store.last_seq()

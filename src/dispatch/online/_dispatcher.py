@@ -59,7 +59,14 @@ from dispatch.online._records import Contact, CourierRecord, Offer, TaskRecord
 from dispatch.online._roles import Actor, Role, courier_self_reason, staff_reason
 from dispatch.online._state import DispatchState
 from dispatch.online._views import QueueEntry, TaskView, queue_of, view_of, view_reason
-from dispatch.store._events import EventStore, NewEvent, Snapshot, StoredEvent, StoreError
+from dispatch.store._events import (
+    ConcurrencyError,
+    EventStore,
+    NewEvent,
+    Snapshot,
+    StoredEvent,
+    StoreError,
+)
 from dispatch.travel import TravelTimes
 
 __all__ = ["HAZARD_VISIT_KIND", "Dispatcher"]
@@ -237,28 +244,82 @@ class Dispatcher:
     ) -> Outcome:
         with self._lock:
             cid = uuid.uuid4().hex if command_id is None else _check_id("command_id", command_id)
-            prior = self._store.command(cid)
-            if prior is not None:
-                return self._repeat(cid, prior.first_seq, prior.last_seq)
-            now = max(self._clock.now_s(), self._state.now_s)
             command = {"name": name, "actor": None if actor is None else actor_json(actor), **args}
-            try:
-                events = decide(now)
-            except PermissionDeniedError as err:
-                if actor is not None:
-                    self._append(cid, [ev.rejected(name, actor, err.reason)], now, command)
-                logger.warning("refused %s by %s", name, err.actor)
-                raise
-            self._check(events)
-            outcome = self._append(cid, events, now, command)
-            logger.info(
-                "%s by %s at %d: %s",
-                name,
-                "system" if actor is None else actor.label,
-                now,
-                ", ".join(_summary(e) for e in outcome.events) or "no change",
-            )
-            return outcome
+            conflicts = 0
+            while True:
+                try:
+                    return self._decide_and_append(cid, name, actor, command, decide)
+                except ConcurrencyError:
+                    if conflicts >= self.options.conflict_retries:
+                        raise
+                    conflicts += 1
+                    folded = self.refresh()
+                    logger.info(
+                        "%s: another writer appended %d event(s); deciding again", name, folded
+                    )
+
+    def _decide_and_append(
+        self,
+        cid: str,
+        name: str,
+        actor: Actor | None,
+        command: Mapping[str, Any],
+        decide: Decide,
+    ) -> Outcome:
+        """Decide on the current state and append; ConcurrencyError if another writer was first."""
+        prior = self._store.command(cid)
+        if prior is not None:
+            return self._repeat(cid, prior.first_seq, prior.last_seq)
+        if self._store.last_seq() != self._state.seq:  # another writer: decide on its news too
+            self.refresh()
+        now = max(self._clock.now_s(), self._state.now_s)
+        try:
+            events = decide(now)
+        except PermissionDeniedError as err:
+            if actor is not None:
+                self._append(cid, [ev.rejected(name, actor, err.reason)], now, command)
+            logger.warning("refused %s by %s", name, err.actor)
+            raise
+        self._check(events)
+        outcome = self._append(cid, events, now, command)
+        logger.info(
+            "%s by %s at %d: %s",
+            name,
+            "system" if actor is None else actor.label,
+            now,
+            ", ".join(_summary(e) for e in outcome.events) or "no change",
+        )
+        return outcome
+
+    def refresh(self) -> int:
+        """Fold in the events other writers appended since this dispatcher's last one.
+
+        Commands do this by themselves before deciding, and again when their
+        append meets another writer's (see ``DispatchOptions.conflict_retries``);
+        call it to see other writers' work before reading :attr:`state`. Returns how many
+        events were folded in.
+
+        Examples
+        --------
+        Two dispatchers on one store (as two processes on one database):
+
+        >>> from dispatch import Location, MatrixTravel
+        >>> from dispatch.incidental import CourierPlan
+        >>> from dispatch.online import Actor, ManualClock
+        >>> from dispatch.store import MemoryEventStore
+        >>> store, travel = MemoryEventStore(), MatrixTravel(nodes=[0], durations_s=[[0]])
+        >>> a = Dispatcher.open(store, travel=travel, clock=ManualClock(0))
+        >>> b = Dispatcher.open(store, travel=travel, clock=ManualClock(0))
+        >>> _ = a.go_online(Actor.courier("c1"), CourierPlan(
+        ...     courier_id="c1", position=Location(node=0), now_s=0, shift_end_s=3600, capacity=1))
+        >>> "c1" in b.state.couriers, b.refresh(), "c1" in b.state.couriers
+        (False, 1, True)
+        """
+        with self._lock:
+            before = self._state.seq
+            for event in self._store.events(after_seq=before):
+                apply(self._state, event)
+            return self._state.seq - before
 
     def _repeat(self, cid: str, first: int, last: int) -> Outcome:
         count = max(0, last - first + 1)

@@ -34,6 +34,14 @@ class DispatchOptions:
         Save a snapshot after this many events since the last one; None = never.
     visit_deadline_s, visit_service_s
         Defaults for follow-up visits spawned from hazard tickets.
+    conflict_retries
+        Another writer on the same store (a second dispatcher process, the
+        points ledger) may append between this dispatcher's decision and its
+        append; the append then fails with
+        :class:`~dispatch.store.ConcurrencyError`, nothing is written, and the
+        dispatcher folds in the other writer's events
+        (:meth:`Dispatcher.refresh`) and decides again, at most this many
+        times before the error reaches the caller.
     snapshot_max_age_s
         Requests are ranked on a snapshot of the couriers' routes taken at most
         this many seconds earlier, as long as no courier and no task they hold
@@ -67,6 +75,7 @@ class DispatchOptions:
     visit_deadline_s: int = attrs.field(default=4 * 3600, validator=positive_int)
     visit_service_s: int = attrs.field(default=300, validator=non_negative_int)
     snapshot_max_age_s: int = attrs.field(default=30, validator=non_negative_int)
+    conflict_retries: int = attrs.field(default=20, validator=non_negative_int)
     match: MatchOptions = attrs.field(
         factory=lambda: MatchOptions(improve=False, pack=False),
         validator=attrs.validators.instance_of(MatchOptions),
