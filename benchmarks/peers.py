@@ -2,6 +2,7 @@
 
     python benchmarks/peers.py --set lilim --instances 6 --time-limit 5
     python benchmarks/peers.py --set sartori --instances bar-n100-1,ber-n200-3 --time-limit 10
+    python benchmarks/peers.py --set solomon --instances 6 --time-limit 5
     python benchmarks/peers.py --set lilim --solvers dispatch,vroom --instances lc101,lr112
     python benchmarks/peers.py --set lilim --quick      # CI: 2 instances, 1 s each
 
@@ -13,15 +14,17 @@ Solvers, each given the same wall-clock budget per instance, one after the other
 ``ortools``
     A plain OR-Tools model written the way OR-Tools' own pickup-and-delivery and
     time-window samples write it: Python transit callbacks over the matrix, a
-    time dimension with slack and windows, ``AddPickupAndDelivery`` with
-    same-vehicle and precedence constraints, a capacity dimension,
-    PARALLEL_CHEAPEST_INSERTION then GUIDED_LOCAL_SEARCH, one thread.
+    time dimension with slack and windows, a capacity dimension over a demand
+    callback, for pairs ``AddPickupAndDelivery`` with same-vehicle and precedence
+    constraints, PARALLEL_CHEAPEST_INSERTION then GUIDED_LOCAL_SEARCH, one thread.
 ``pyvrp``
-    PyVRP (0.14 or later: ``Shipment`` pickup-and-delivery pairs), its default
-    iterated local search with ``MaxRuntime``, one thread.
+    PyVRP (0.14 or later: ``Shipment`` pickup-and-delivery pairs; a ``Client``
+    with a ``delivery`` amount per Solomon customer), its default iterated local
+    search with ``MaxRuntime``, one thread.
 ``vroom``
-    VROOM through ``pyvroom``: one shipment per request, exploration level 5,
-    two threads, ``timeout``.
+    VROOM through ``pyvroom``: one shipment per request (a job with a
+    ``delivery`` amount per Solomon customer), exploration level 5, two threads,
+    ``timeout``.
 
 The peers are optional (``pip install pyvrp pyvroom``, the ``bench`` extra) and
 imported only when run; a missing one prints ``skipped: <peer> not installed``.
@@ -29,12 +32,13 @@ imported only when run; a missing one prints ``skipped: <peer> not installed``.
 Integer data and scoring
 ------------------------
 Every solver works on the same integers, the ones ``dispatch.read_lilim`` /
-``dispatch.read_sartori`` put into the problem (``BenchmarkInstance.travel``):
+``dispatch.read_solomon`` / ``dispatch.read_sartori`` put into the problem
+(``BenchmarkInstance.travel``):
 
-- Li & Lim: one time or distance unit = 1000 model units. Travel times are
-  ``ceil(d * 1000)`` (rounded up, so a schedule feasible in integers is feasible
-  in real numbers), arc costs ``round(d * 1000)``, windows and service times
-  times 1000, for the Euclidean distance ``d``.
+- Li & Lim and Solomon: one time or distance unit = 1000 model units. Travel
+  times are ``ceil(d * 1000)`` (rounded up, so a schedule feasible in integers is
+  feasible in real numbers), arc costs ``round(d * 1000)``, windows and service
+  times times 1000, for the Euclidean distance ``d``.
 - Sartori & Buriol: minutes times 60 (exact integers), both for travel times
   and arc costs.
 
@@ -42,12 +46,17 @@ Each solver is also given the same fixed cost per vehicle as ``dispatch``
 (``Courier.fixed_cost``, more than any plan's total distance), so all four
 minimise vehicles first and distance second, as the literature does.
 
+A Solomon customer is a ``dispatch`` ``Visit``, which adds its load to the
+vehicle; the peers model it as a delivery from the depot (the load leaves the
+depot and drops at the customer). Both are one capacity check, the sum of the
+route's demands against the capacity, so the four solve the same problem.
+
 Every solution is turned into a ``dispatch`` ``Plan`` (the peers' node sequences
 are scheduled at the earliest start times, see :func:`plan_from_routes`) and
 checked with ``dispatch.validate``. The reported distance is recomputed from
-the instance's own numbers (unrounded Euclidean for Li & Lim, integer minutes for
-Sartori, ``BenchmarkInstance.objective_distance``), the same for every solver. A
-solution that breaks a rule or leaves a request out counts as not solved. The
+the instance's own numbers (unrounded Euclidean for Li & Lim and Solomon, integer
+minutes for Sartori, ``BenchmarkInstance.objective_distance``), the same for every
+solver. A solution that breaks a rule or leaves a task out counts as not solved. The
 best solver of an instance is the one with the fewest vehicles, then the least
 distance, among the solved ones (ties share the win).
 
@@ -87,12 +96,15 @@ from dispatch import (
     Plan,
     SolveOptions,
     SolveStatus,
+    Stop,
     StopRole,
     Unassigned,
     UnassignedReason,
+    Visit,
     best_known,
     read_lilim,
     read_sartori,
+    read_solomon,
     start_workers,
     validate,
 )
@@ -109,13 +121,15 @@ IntArray = npt.NDArray[np.int64]
 
 READERS: Mapping[str, Callable[[Path], BenchmarkInstance]] = {
     "lilim": read_lilim,
+    "solomon": read_solomon,
     "sartori": read_sartori,
 }
-DEFAULT_TIME_LIMIT_S: Mapping[str, float] = {"lilim": 5.0, "sartori": 10.0}
+DEFAULT_TIME_LIMIT_S: Mapping[str, float] = {"lilim": 5.0, "solomon": 5.0, "sartori": 10.0}
 QUICK_TIME_LIMIT_S = 1.0
 # Two small instances per set for --quick (the smallest files when these are missing).
 QUICK_INSTANCES: Mapping[str, tuple[str, str]] = {
     "lilim": ("lc101", "lr101"),
+    "solomon": ("c101", "r101"),
     "sartori": ("bar-n100-1", "ber-n100-1"),
 }
 VROOM_THREADS = 2
@@ -132,9 +146,13 @@ class PeerInput:
     ``durations[i, j]`` is the travel time and ``costs[i, j]`` the arc cost from
     node ``i`` to node ``j`` (see the module docstring for the scaling);
     ``windows[i]`` is ``(earliest, latest)`` service start, ``service[i]`` the
-    service time and ``demand[i]`` the load change at node ``i``. Each request is a
-    ``(pickup node, delivery node)`` pair. The fleet is ``vehicles`` identical
-    vehicles at ``depot`` with ``capacity``, ``fixed_cost`` and ``shift``.
+    service time and ``demand[i]`` the load at node ``i``: the load change at a
+    stop of a pair (picked up, then dropped: ``+q`` and ``-q``), the load of a
+    single visit. Each pickup-and-delivery request is a ``(pickup node, delivery
+    node)`` pair in ``pairs`` (Li & Lim, Sartori); each single visit a node in
+    ``visits`` (the Solomon customers, delivered from the depot by the peers). The
+    fleet is ``vehicles`` identical vehicles at ``depot`` with ``capacity``,
+    ``fixed_cost`` and ``shift``.
     """
 
     depot: int
@@ -145,6 +163,7 @@ class PeerInput:
     service: tuple[int, ...]
     demand: tuple[int, ...]
     pairs: tuple[tuple[int, int], ...]
+    visits: tuple[int, ...]
     vehicles: int
     capacity: int
     fixed_cost: int
@@ -169,15 +188,21 @@ class PeerInput:
         service = [0] * n
         demand = [0] * n
         pairs: list[tuple[int, int]] = []
+        visits: list[int] = []
         for task in problem.tasks:
-            if not isinstance(task, Errand):
-                raise ValueError(f"{instance.name}: {task.id} is not a pickup-and-delivery pair")
-            nodes = []
             load = problem.load_of(task)[0]
-            for role, stop, delta in (
-                (StopRole.PICKUP, task.pickup, load),
-                (StopRole.DROPOFF, task.dropoff, -load),
-            ):
+            stops: tuple[tuple[StopRole, Stop, int], ...]
+            if isinstance(task, Errand):
+                stops = (
+                    (StopRole.PICKUP, task.pickup, load),
+                    (StopRole.DROPOFF, task.dropoff, -load),
+                )
+            elif isinstance(task, Visit):
+                stops = ((StopRole.VISIT, task.stop, load),)
+            else:
+                raise ValueError(f"{instance.name}: {task.id} is neither an errand nor a visit")
+            nodes = []
+            for role, stop, delta in stops:
                 node = instance.node_of[(task.id, role)]
                 if len(stop.windows) > 1:
                     raise ValueError(f"{instance.name}: {task.id} has several windows")
@@ -186,7 +211,10 @@ class PeerInput:
                 service[node] = stop.service_s
                 demand[node] = delta
                 nodes.append(node)
-            pairs.append((nodes[0], nodes[1]))
+            if len(nodes) == 2:
+                pairs.append((nodes[0], nodes[1]))
+            else:
+                visits.append(nodes[0])
         travel = instance.travel
         costs = travel.durations_s if travel.distances_m is None else travel.distances_m
         return cls(
@@ -198,6 +226,7 @@ class PeerInput:
             service=tuple(service),
             demand=tuple(demand),
             pairs=tuple(pairs),
+            visits=tuple(visits),
             vehicles=len(problem.couriers),
             capacity=int(first.capacity[0]),
             fixed_cost=first.fixed_cost,
@@ -228,7 +257,12 @@ def seconds_left(deadline: float) -> float:
 
 
 def solve_ortools(data: PeerInput, deadline: float, seed: int) -> PeerResult:
-    """OR-Tools as its pickup-and-delivery-with-time-windows samples write it."""
+    """OR-Tools as its time-window and pickup-and-delivery samples write it.
+
+    Single visits are the VRPTW sample's customers (a demand callback and a
+    capacity dimension, a time dimension with windows); pairs add the
+    pickup-and-delivery sample's constraints.
+    """
     del seed  # the routing search is deterministic
     from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
@@ -301,7 +335,7 @@ def solve_ortools(data: PeerInput, deadline: float, seed: int) -> PeerResult:
 
 
 def solve_pyvrp(data: PeerInput, deadline: float, seed: int) -> PeerResult:
-    """PyVRP with one shipment per request and a vehicle type for the fleet."""
+    """PyVRP with a shipment per request, a client per visit and a vehicle type for the fleet."""
     import pyvrp
     from pyvrp.stop import MaxRuntime
 
@@ -320,9 +354,19 @@ def solve_pyvrp(data: PeerInput, deadline: float, seed: int) -> PeerResult:
         )
         for p, d in data.pairs
     ]
+    clients = [
+        pyvrp.Client(
+            location=node,
+            delivery=[data.demand[node]],
+            service_duration=data.service[node],
+            tw_early=data.windows[node][0],
+            tw_late=data.windows[node][1],
+        )
+        for node in data.visits
+    ]
     problem = pyvrp.ProblemData(
         locations=[pyvrp.Location(x, y) for x, y in data.coordinates],
-        clients=[],
+        clients=clients,
         depots=[pyvrp.Depot(data.depot, tw_early=early, tw_late=late)],
         vehicle_types=[
             pyvrp.VehicleType(
@@ -342,13 +386,17 @@ def solve_pyvrp(data: PeerInput, deadline: float, seed: int) -> PeerResult:
     result = pyvrp.solve(
         problem, MaxRuntime(seconds_left(deadline)), seed=seed, collect_stats=False, display=False
     )
-    pickups = {"PICKUP": 0, "DELIVERY": 1}
+    node_of: Mapping[str, Callable[[int], int]] = {
+        "PICKUP": lambda idx: data.pairs[idx][0],
+        "DELIVERY": lambda idx: data.pairs[idx][1],
+        "CLIENT": lambda idx: data.visits[idx],  # idx: the position in ``clients``
+    }
     routes = []
     for route in result.best.routes():
         nodes = [
-            data.pairs[activity.idx][pickups[activity.type.name]]
+            node_of[activity.type.name](activity.idx)
             for activity in route
-            if activity.type.name in pickups
+            if activity.type.name in node_of
         ]
         if nodes:
             routes.append(nodes)
@@ -357,7 +405,7 @@ def solve_pyvrp(data: PeerInput, deadline: float, seed: int) -> PeerResult:
 
 
 def solve_vroom(data: PeerInput, deadline: float, seed: int) -> PeerResult:
-    """VROOM (pyvroom) with one shipment per request, a custom matrix and fixed costs."""
+    """VROOM (pyvroom): a shipment per request, a delivery job per visit, fixed costs."""
     del seed  # VROOM takes no seed
     import vroom  # type: ignore[import-untyped]
 
@@ -390,6 +438,18 @@ def solve_vroom(data: PeerInput, deadline: float, seed: int) -> PeerResult:
         problem.add_shipment(
             step(request, p), step(request, d), amount=vroom.Amount([data.demand[p]])
         )
+    problem.add_job(
+        [
+            vroom.Job(
+                k,
+                node,
+                default_service=data.service[node],
+                delivery=vroom.Amount([data.demand[node]]),
+                time_windows=[vroom.TimeWindow(*data.windows[node])],
+            )
+            for k, node in enumerate(data.visits)
+        ]
+    )
     solution = problem.solve(
         exploration_level=VROOM_EXPLORATION,
         nb_threads=VROOM_THREADS,
@@ -399,7 +459,9 @@ def solve_vroom(data: PeerInput, deadline: float, seed: int) -> PeerResult:
     routes = []
     for route in answer["routes"]:
         nodes = [
-            int(s["location_index"]) for s in route["steps"] if s["type"] in ("pickup", "delivery")
+            int(s["location_index"])
+            for s in route["steps"]
+            if s["type"] in ("job", "pickup", "delivery")
         ]
         if nodes:
             routes.append(nodes)
@@ -484,7 +546,7 @@ def plan_from_routes(
     out ``dispatch``'s routes (``dispatch.solver._solve._route``). When a
     route breaks a rule (no feasible schedule), service starts at the later of
     arrival and the window's opening, so that ``dispatch.validate`` names what
-    breaks. Requests on no route are unassigned.
+    breaks. Tasks on no route are unassigned.
     """
     problem = instance.problem
     if len(routes_nodes) > len(cp.couriers):
@@ -501,7 +563,7 @@ def plan_from_routes(
             continue
         unknown = [n for n in nodes if n not in compiled]
         if unknown:
-            raise ValueError(f"route {v} visits node(s) {unknown} that are no request's stop")
+            raise ValueError(f"route {v} visits node(s) {unknown} that are no task's stop")
         sequence = (cp.starts[v], *(compiled[n] for n in nodes), cp.ends[v])
         schedule = simulate(cp, v, sequence)
         if schedule is not None:
@@ -542,7 +604,7 @@ def report_of(instance: BenchmarkInstance, set_name: str, plan: Plan, folder: Pa
     routes = tuple(tuple(instance.route_nodes(r)) for r in plan.routes)
     return SolveReport(
         name=instance.name,
-        format=set_name,  # type: ignore[arg-type]  # "lilim" or "sartori"
+        format=set_name,  # type: ignore[arg-type]  # "lilim", "solomon" or "sartori"
         problem=instance.problem,
         plan=plan,
         violations=tuple(validate(instance.problem, plan)),
@@ -551,7 +613,7 @@ def report_of(instance: BenchmarkInstance, set_name: str, plan: Plan, folder: Pa
         unassigned_nodes={
             u.task_id: tuple(
                 instance.node_of[(u.task_id, role)]
-                for role in (StopRole.PICKUP, StopRole.DROPOFF)
+                for role in (StopRole.PICKUP, StopRole.DROPOFF, StopRole.VISIT)
                 if (u.task_id, role) in instance.node_of
             )
             for u in plan.unassigned
@@ -814,8 +876,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         type=positive_seconds,
         default=None,
         metavar="S",
-        help="wall-clock seconds per instance and solver (default 5 for lilim, 10 for "
-        f"sartori; {QUICK_TIME_LIMIT_S:g} with --quick)",
+        help="wall-clock seconds per instance and solver (default 5 for lilim and solomon, "
+        f"10 for sartori; {QUICK_TIME_LIMIT_S:g} with --quick)",
     )
     parser.add_argument(
         "--budgets",

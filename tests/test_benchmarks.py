@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -194,16 +195,16 @@ def run_peers(
     )
 
 
-def test_peers_quick_run_validates_every_solution_and_writes_json(tmp_path: Path) -> None:
-    """peers.py --quick runs every installed solver on 2 instances at 1 s; dispatch's plans hold."""
-    if not (benchmarks_dir() / "lilim").is_dir():
+def peers_quick_run(set_name: str, tmp_path: Path) -> dict[str, Any]:
+    """Run ``peers.py --set <set_name> --quick``, check what every set shares; the JSON."""
+    if not (benchmarks_dir() / set_name).is_dir():
         pytest.skip(f"benchmark data not found at {benchmarks_dir()} (set DISPATCH_BENCHMARKS)")
     output = tmp_path / "peers.json"
-    done = run_peers("--set", "lilim", "--quick", "--output", str(output))
+    done = run_peers("--set", set_name, "--quick", "--output", str(output))
     assert done.returncode == 0, done.stdout + done.stderr
 
-    result = json.loads(output.read_text(encoding="utf-8"))
-    assert result["set"] == "lilim" and result["time_limit_s"] == 1.0 and result["quick"]
+    result: dict[str, Any] = json.loads(output.read_text(encoding="utf-8"))
+    assert result["set"] == set_name and result["time_limit_s"] == 1.0 and result["quick"]
     assert set(result["solvers"]) | set(result["skipped"]) == ALL_SOLVERS
     assert "dispatch" in result["solvers"] and "dispatch" not in result["skipped"]
     for name in result["skipped"]:
@@ -226,6 +227,22 @@ def test_peers_quick_run_validates_every_solution_and_writes_json(tmp_path: Path
     summary = result["summary"]
     assert set(summary) == set(result["solvers"])
     assert summary["dispatch"]["solved"] == 2 and summary["dispatch"]["errors"] == 0
+    return result
+
+
+def test_peers_quick_run_validates_every_solution_and_writes_json(tmp_path: Path) -> None:
+    """peers.py --quick runs every installed solver on 2 instances at 1 s; dispatch's plans hold."""
+    result = peers_quick_run("lilim", tmp_path)
+    assert {r["instance"].lower() for r in result["rows"]} == {"lc101", "lr101"}
+
+
+def test_peers_quick_run_on_solomon_checks_every_peer_alike(tmp_path: Path) -> None:
+    """peers.py --set solomon --quick: 2 instances at 1 s; no solver's solution breaks a rule."""
+    result = peers_quick_run("solomon", tmp_path)
+    rows = result["rows"]
+    assert {r["instance"].lower() for r in rows} == {"c101", "r101"}
+    for row in rows:  # the peers' delivery models are the problem dispatch validates
+        assert row["violations"] == 0 or row["note"], row
 
 
 def test_peers_skips_peers_that_are_not_installed(tmp_path: Path) -> None:
@@ -279,6 +296,66 @@ def test_peer_routes_become_plans_the_validator_checks(tmp_path: Path) -> None:
 
     empty = peers.plan_from_routes(instance, cp, [], solver="t", runtime_s=0.0)
     assert [u.task_id for u in empty.unassigned] == ["r1"] and not empty.routes
+
+
+TINY_SOLOMON = """TINY
+VEHICLE
+NUMBER CAPACITY
+3 10
+CUSTOMER
+CUST NO. XCOORD. YCOORD. DEMAND READY TIME DUE DATE SERVICE TIME
+0 0 0 0 0 100 0
+1 3 4 5 0 50 1
+2 0 4 4 10 60 1
+3 3 0 3 0 60 2
+"""
+
+
+def test_peers_take_solomon_customers_as_single_visits(tmp_path: Path) -> None:
+    """A Solomon customer is a visit with its demand; an overfull route breaks capacity."""
+    peers = load_script(PEERS)
+    path = tmp_path / "tiny.txt"
+    path.write_text(TINY_SOLOMON, encoding="utf-8")
+    instance = peers.read_solomon(path)
+    data = peers.PeerInput.from_instance(instance)
+    assert data.pairs == () and data.visits == (1, 2, 3)
+    assert data.demand == (0, 5, 4, 3) and data.capacity == 10 and data.vehicles == 3
+    assert data.windows[2] == (10_000, 60_000) and data.service[3] == 2000
+    assert data.fixed_cost == instance.problem.couriers[0].fixed_cost
+    cp = peers.compile_problem(instance.problem)
+
+    plan = peers.plan_from_routes(instance, cp, [[1, 2], [3]], solver="t", runtime_s=0.0)
+    report = peers.report_of(instance, "solomon", plan, tmp_path)
+    assert report.valid and report.complete and report.vehicles == 2
+    assert report.distance == pytest.approx(5 + 3 + 4 + 3 + 3)
+    assert [s.start_s for s in plan.routes[0].stops] == [0, 5000, 10_000, 15_000]  # waits at 2
+
+    overfull = peers.plan_from_routes(instance, cp, [[1, 2, 3]], solver="t", runtime_s=0.0)
+    report = peers.report_of(instance, "solomon", overfull, tmp_path)
+    assert "capacity" in {v.kind.value for v in report.violations}
+
+    partial = peers.plan_from_routes(instance, cp, [[3]], solver="t", runtime_s=0.0)
+    report = peers.report_of(instance, "solomon", partial, tmp_path)
+    assert report.unassigned_nodes == {"c1": (1,), "c2": (2,)}
+
+
+def test_peers_each_installed_peer_solves_a_tiny_solomon_instance(tmp_path: Path) -> None:
+    """Each installed peer serves every customer of a tiny VRPTW within the validator's rules."""
+    peers = load_script(PEERS)
+    path = tmp_path / "tiny.txt"
+    path.write_text(TINY_SOLOMON, encoding="utf-8")
+    instance = peers.read_solomon(path)
+    data = peers.PeerInput.from_instance(instance)
+    cp = peers.compile_problem(instance.problem)
+    installed = [n for n in peers.PEERS if n not in peers.unavailable_peers(list(peers.PEERS))]
+    if not installed:
+        pytest.skip("no peer installed (pip install -e '.[bench]')")
+    for name in installed:
+        result = peers.PEERS[name].solve(data, peers.time.perf_counter() + 0.2, 0)
+        plan = peers.plan_from_routes(instance, cp, result.routes, solver=name, runtime_s=0.0)
+        report = peers.report_of(instance, "solomon", plan, tmp_path)
+        assert report.valid and report.complete, (name, result, report.violations)
+        assert report.vehicles == 2, name  # 12 units of demand, capacity 10
 
 
 def test_peers_best_and_summary_count_vehicles_then_distance() -> None:
