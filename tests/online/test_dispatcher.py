@@ -312,8 +312,8 @@ def test_hazard_ticket_is_tracked_to_closure() -> None:
     assert visit is not None
     record = d.state.tasks[visit]
     assert record.kind == HAZARD_VISIT_KIND and record.ticket_id == ticket
-    assert offered_to(d, visit) == "c2"  # nearer by travel time
-    assert record.offer is not None and record.offer.basis == "travel"
+    assert offered_to(d, visit) == "c2"  # the smaller detour: c2 is nearer
+    assert record.offer is not None and record.offer.basis == "matcher"
     assert d.state.tickets[ticket].visits == (visit,)
     d.accept(C2, visit)
     d.pick_up(C2, visit)
@@ -477,3 +477,15 @@ def test_a_conflicting_append_is_retried_or_reaches_the_caller(retries: int) -> 
         b.go_online(C2, plan("c2", 1))
         assert {"c1", "c2"} <= set(b.state.couriers)
         assert b.state.seq == a.store.last_seq()
+
+
+def test_a_follow_up_visit_respects_the_couriers_detour_budgets() -> None:
+    """The nearer courier has no detour left for the visit: it goes to the one who has."""
+    d = make()
+    d.go_online(C1, plan("c1", 0), category="volunteer")
+    d.go_online(C2, plan("c2", 24, detour_budget_s=60), category="volunteer")
+    ticket = d.report_hazard(R1, location=place(23), kind="broken_railing").ticket_id
+    assert ticket is not None
+    visit = d.spawn_visit(XINHUA, ticket, service_s=120).task_id
+    assert visit is not None
+    assert offered_to(d, visit) == "c1"

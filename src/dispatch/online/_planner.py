@@ -19,10 +19,12 @@ A menu item's allowed courier categories are expressed to the matcher as
 task kinds: each task gets the planning kind ``kind|categories`` and each
 courier ``accepts`` exactly the planning kinds their plan and category allow.
 
-**Visits** (hazard follow-ups) are not handled by the matcher yet. In the
-interim they go to the online courier with the shortest travel time from
-their position to the stop who can arrive before the deadline and the end of
-their shift; the recorded detour is that travel time plus the service.
+**Visits** (hazard follow-ups) are ranked by the same matcher as an errand
+whose pickup is the visit's stop and whose drop-off is a zero-time stop at the
+same place (:func:`visit_as_errand`), so the same rules hold for them: detour
+budgets, the windows of the courier's own stops and held tasks, capacity and
+caps. The visit goes where that pickup would go. Joint re-optimisation still
+covers errands only; a visit keeps its offer until accepted or declined.
 
 A courier whose own stops (with held tasks) can no longer be served in their
 windows is skipped for new work until their plan changes.
@@ -37,7 +39,7 @@ import attrs
 
 from dispatch.errors import InvalidInputError
 from dispatch.incidental import CourierPlan, Matcher, MatchOptions, Recommendation
-from dispatch.model import Courier, Errand, OwnStop, Problem, TimeWindow, Visit
+from dispatch.model import Courier, Errand, OwnStop, Problem, Stop, TimeWindow, Visit
 from dispatch.online._lifecycle import TaskState
 from dispatch.online._records import CourierRecord, TaskRecord
 from dispatch.plan import Route, StopRole
@@ -140,6 +142,44 @@ def merged_stops(
             at = max(_position(items, dropoff_ref, courier_id), after_pickup)
         items.insert(at, OwnStop(id=stop_id(record.id, "dropoff"), stop=task.dropoff))
     return items
+
+
+def visit_as_errand(visit: Visit, kind: str) -> Errand:
+    """The errand that ranks ``visit``: its stop, then a zero-time stop at the same place.
+
+    Inserting it costs what inserting the visit costs (the drop-off adds no
+    travel and no service after the stop), under the same rules.
+
+    Examples
+    --------
+    >>> from dispatch import Location, Stop
+    >>> visit = Visit(id="t9", stop=Stop(location=Location(node=4), windows=[(0, 900)],
+    ...               service_s=120))
+    >>> errand = visit_as_errand(visit, "hazard-visit|any")
+    >>> errand.pickup == visit.stop, errand.dropoff.location == visit.stop.location
+    (True, True)
+    >>> errand.dropoff.service_s, errand.load, errand.kind
+    (0, (0,), 'hazard-visit|any')
+    """
+    return Errand(
+        id=visit.id,
+        pickup=visit.stop,
+        dropoff=Stop(location=visit.stop.location),
+        load=visit.load,
+        priority=visit.priority,
+        skills=visit.skills,
+        kind=kind,
+    )
+
+
+def _as_errand(record: TaskRecord) -> Errand:
+    """The errand the matcher ranks for ``record`` (a visit as :func:`visit_as_errand`)."""
+    task = record.task
+    if isinstance(task, Visit):
+        return visit_as_errand(task, planning_kind(record))
+    if isinstance(task, Errand):
+        return attrs.evolve(task, kind=planning_kind(record))
+    raise InvalidInputError(f"task {record.id!r}", "meal deliveries are not dispatched online")
 
 
 def _refs(route: Route, task_id: str, courier_id: str) -> tuple[str, str]:
@@ -324,13 +364,7 @@ class Planner:
         exclude: Collection[str] = (),
     ) -> Candidate | None:
         """The best courier for ``record`` among ``couriers`` not in ``exclude``, or None."""
-        if isinstance(record.task, Visit):
-            kinds = {planning_kind(record): record}
-            planned = self._couriers(couriers, tasks, now_s, kinds, exclude)
-            if not planned:
-                return None
-            return self._nearest(record, record.task, planned, couriers, now_s)
-        errand = attrs.evolve(record.task, kind=planning_kind(record))
+        errand = _as_errand(record)
         matcher = self._ranking_matcher(record, couriers, tasks, now_s)
         if matcher is None:
             return None
@@ -388,46 +422,13 @@ class Planner:
         now_s: int,
     ) -> Candidate | None:
         """Where ``record`` would fit on ``courier_id``'s route (for a pin), or None."""
-        if isinstance(record.task, Visit):
-            return self.best(record, {courier_id: couriers[courier_id]}, tasks, now_s)
         kinds = {planning_kind(record): record}
         one = {courier_id: couriers[courier_id]}
         planned = self._couriers(one, tasks, now_s, kinds, ())
         if not planned:
             return None
-        errand = attrs.evolve(record.task, kind=planning_kind(record))
+        errand = _as_errand(record)
         return _first_candidate(self._matcher([errand], planned, one).recommend(errand, limit=1))
-
-    def _nearest(
-        self,
-        record: TaskRecord,
-        visit: Visit,
-        planned: Sequence[Courier],
-        couriers: Mapping[str, CourierRecord],
-        now_s: int,
-    ) -> Candidate | None:
-        """Interim ranking for visits: shortest travel from the courier's position."""
-        locations = [c.start for c in planned] + [visit.stop.location]
-        lookup = self._pairs.pairs(locations)
-        target = len(planned)
-        best: tuple[int, str] | None = None
-        for k, courier in enumerate(planned):
-            travel_s = int(lookup.durations_s([k], [target], courier.profile)[0])
-            arrive_s = courier.shift.earliest_s + travel_s
-            done_s = arrive_s + visit.stop.service_s
-            if arrive_s > record.deadline_s or done_s > courier.shift.latest_s:
-                continue
-            if best is None or (travel_s, courier.id) < best:
-                best = (travel_s, courier.id)
-        if best is None:
-            return None
-        return Candidate(
-            courier_id=best[1],
-            detour_s=best[0] + visit.stop.service_s,
-            pickup_after=best[1],
-            dropoff_after=record.id,
-            basis="travel",
-        )
 
     def rematch(
         self,
