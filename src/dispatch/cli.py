@@ -59,6 +59,7 @@ from dispatch.maps import check_map_path, write_map
 from dispatch.model import Courier, Location, Problem, Stop, Task, TravelProfile, Visit
 from dispatch.plan import Plan, PlannedStop, Route, StopRole
 from dispatch.points import _cli as points_cli
+from dispatch.simulate import _cli as simulate_cli
 from dispatch.solver import SearchProgress, SolveOptions, solve
 from dispatch.validation import Violation, validate
 
@@ -638,9 +639,17 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     demo = commands.add_parser(
         "demo",
-        help="solve the built-in demo district and print the routes",
+        help="solve the built-in demo district and print the routes, then simulate a morning",
         description="Solve the seeded demo district (a street grid with five couriers, "
-        "elder meals, errands and check-ins) and print each courier's route.",
+        "elder meals, errands and check-ins) and print each courier's route; then run a "
+        "simulated district morning through the online dispatcher (orders, offers, accepts "
+        "and declines, incidental errands, the lunch round, check-ins, points).",
+    )
+    demo.add_argument(
+        "--morning",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="then simulate a district morning through the online dispatcher (default: yes)",
     )
     demo.add_argument(
         "--seed",
@@ -707,6 +716,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     meals_cli.add_parser(commands)
     points_cli.add_parser(commands)
+    simulate_cli.add_parser(commands)
     return parser
 
 
@@ -744,6 +754,11 @@ def _run_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     )
     print(file=out)
     _print_plan(problem, plan, place=district.place, roles=district.courier_roles, out=out)
+    if args.morning:
+        from dispatch.simulate import demo_morning  # the simulator, only when asked
+
+        print(file=out)
+        print(demo_morning(args.seed), file=out)
     return EXIT_OK
 
 
@@ -857,6 +872,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "solve": _run_solve,
         "meals": meals_cli.run,
         **dict.fromkeys(points_cli.COMMANDS, points_cli.run),
+        "simulate": simulate_cli.run,
     }[args.command]
     try:
         return run(args, out, err)
