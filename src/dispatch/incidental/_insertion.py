@@ -101,6 +101,7 @@ __all__ = [
     "RouteArrays",
     "RouteBatch",
     "best_insertions",
+    "best_insertions_trusted",
     "insertion_grid",
 ]
 
@@ -1011,7 +1012,7 @@ class _Chunk:
     valid: BoolArray  # i <= j <= m
     time_ok: BoolArray  # time rules hold (false outside valid)
     capacity_ok: BoolArray
-    budget_ok: BoolArray
+    remaining_s: IntArray  # (C,) detour budget left
     pickup_cost: IntArray  # added busy time of the pickup after i, plus both services
     dropoff_cost: IntArray  # added busy time of the drop-off after j (apart from the pickup)
     together_cost: IntArray  # added busy time of both, back to back, after i
@@ -1022,6 +1023,14 @@ class _Chunk:
     dropoff_offset: IntArray  # departure from j - W[j] + travel j -> drop-off
     together_arrival_s: IntArray
     dropoff_opens_s: IntArray  # (C,)
+
+    def budget_ok(self) -> BoolArray:
+        """``(n, n, C)``: the cell's added busy time fits the remaining detour budget."""
+        n = self.pickup_cost.shape[0]
+        pos = np.arange(n)
+        ok = self.dropoff_cost[None, :, :] <= (self.remaining_s - self.pickup_cost)[:, None, :]
+        ok[pos, pos, :] = self.together_cost <= self.remaining_s
+        return ok
 
     def cost(self, *, keyed: bool = False) -> IntArray:
         """``(n, n, C)`` added busy time of every cell.
@@ -1150,14 +1159,12 @@ def _evaluate(
     dropoff_cost = to_d + from_d - leg
     together_cost = to_p + pickup_to_dropoff + from_d - leg + services
     remaining = routes.remaining_detour_s[r]
-    budget_ok = dropoff_cost[None, :, :] <= (remaining - pickup_cost)[:, None, :]
-    budget_ok[diag] = together_cost <= remaining
 
     return _Chunk(
         valid=valid,
         time_ok=time_ok,
         capacity_ok=capacity_ok,
-        budget_ok=budget_ok,
+        remaining_s=remaining,
         pickup_cost=pickup_cost,
         dropoff_cost=dropoff_cost,
         together_cost=together_cost,
@@ -1189,6 +1196,30 @@ def _pick(
         InsertionReason.TIME,
     ).astype(np.int8)
     best: IntArray = np.min(key.reshape(cells, -1), axis=0, where=passed, initial=_NO_COST)
+    return reason, best
+
+
+def _pick_within_budget(
+    time_ok: BoolArray, capacity_ok: BoolArray, key: IntArray, remaining_s: IntArray
+) -> tuple[npt.NDArray[np.int8], IntArray]:
+    """As :func:`_pick` with the budget rule "cost <= ``remaining_s``" (per candidate).
+
+    A cell passes the budget exactly when its cost is at most the remaining budget, so the
+    cheapest cell meeting time and capacity is feasible if any is, and is then the one
+    :func:`_pick` finds: no budget grid is needed.
+    """
+    cells = time_ok.shape[0] * time_ok.shape[1]
+    passed = time_ok.reshape(cells, -1)
+    any_time = passed.any(axis=0)
+    passed = passed & capacity_ok.reshape(cells, -1)
+    any_capacity = passed.any(axis=0)
+    best: IntArray = np.min(key.reshape(cells, -1), axis=0, where=passed, initial=_NO_COST)
+    feasible = any_capacity & (best // cells <= remaining_s)
+    reason = np.select(
+        [feasible, any_capacity, any_time],
+        [InsertionReason.FEASIBLE, InsertionReason.DETOUR, InsertionReason.CAPACITY],
+        InsertionReason.TIME,
+    ).astype(np.int8)
     return reason, best
 
 
@@ -1239,6 +1270,16 @@ def best_insertions(
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
         raise InvalidInputError("chunk_size", f"must be an int >= 1, got {chunk_size!r}")
     _check_pairing(routes, candidates)
+    return best_insertions_trusted(routes, candidates, chunk_size=chunk_size)
+
+
+def best_insertions_trusted(
+    routes: RouteBatch, candidates: CandidateBatch, *, chunk_size: int = 2048
+) -> InsertionResult:
+    """:func:`best_insertions` without checking that the candidates fit the routes.
+
+    For callers that build both batches themselves (see :meth:`RouteBatch.trusted`).
+    """
     count = len(candidates)
     reason = np.zeros(count, dtype=np.int8)
     out = {
@@ -1261,7 +1302,7 @@ def best_insertions(
         n = int(lengths[rows[-1]]) + 1
         chunk = _evaluate(routes, tables, candidates, rows, n)
         key = chunk.cost(keyed=True)
-        part, best = _pick(chunk.time_ok, chunk.capacity_ok, chunk.budget_ok, key)
+        part, best = _pick_within_budget(chunk.time_ok, chunk.capacity_ok, key, chunk.remaining_s)
         feasible = part == InsertionReason.FEASIBLE
         c = np.arange(len(rows))
         cost, cell = np.divmod(np.where(feasible, best, 0), n * n)
@@ -1323,7 +1364,7 @@ def insertion_grid(route: RouteArrays, errand: ErrandArrays) -> InsertionGrid:
     valid, time_ok = chunk.valid[:, :, 0], chunk.time_ok[:, :, 0]
     capacity_ok = time_ok & chunk.capacity_ok[:, :, 0]
     reason = np.select(
-        [~valid, ~time_ok, ~capacity_ok, ~chunk.budget_ok[:, :, 0]],
+        [~valid, ~time_ok, ~capacity_ok, ~chunk.budget_ok()[:, :, 0]],
         [
             InsertionReason.ORDER,
             InsertionReason.TIME,

@@ -31,7 +31,7 @@ too heavy (``CAPACITY``), no courier passing within reach in time
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import attrs
 import numpy as np
@@ -44,10 +44,10 @@ from dispatch.incidental._insertion import (
     InsertionReason,
     InsertionResult,
     RouteBatch,
-    best_insertions,
+    best_insertions_trusted,
 )
 from dispatch.incidental._ortools_flow import assign
-from dispatch.incidental._packing import repack_neighbourhoods
+from dispatch.incidental._packing import rank_in_runs, repack_neighbourhoods
 from dispatch.incidental._pruning import LegTable, PlaceTables, StopTable, plausible_pairs
 from dispatch.incidental._route import CourierRoute, Point
 from dispatch.model import Courier, Errand, Location, MealDelivery, Problem, Stop
@@ -302,6 +302,51 @@ def _best_of(result: InsertionResult, owner: IntArray) -> InsertionResult:
     return result.take(order[first])
 
 
+def _travel_dense(
+    places: PlaceTables,
+    points: IntArray,
+    pickup: IntArray,
+    dropoff: IntArray,
+    code: int,
+    durations: Callable[[IntArray, IntArray, int], IntArray],
+) -> tuple[IntArray, IntArray, IntArray, IntArray, IntArray]:
+    """Candidates' travel read from the dense table of profile ``code``.
+
+    ``points`` ``(W, S)`` are the locations of each candidate's route points (``-1`` =
+    none: 0 s there), ``pickup`` and ``dropoff`` ``(S,)`` its errand's. Returns travel
+    to the pickup, to the drop-off, from the pickup, from the drop-off ``(W, S)``, and the
+    direct ride ``(S,)``. If a pair is unreachable, ``durations`` is asked for all of them
+    (the matcher's lookup raises the error naming it).
+    """
+    table = places.durations(code)
+    flat = table.reshape(-1)
+    n_places = table.shape[1]
+    valid = points >= 0
+    here = places.place[np.where(valid, points, 0)]
+    p_at, d_at = places.place[pickup], places.place[dropoff]
+    out = []
+    for index in (
+        here * n_places + p_at,
+        here * n_places + d_at,
+        p_at * n_places + here,
+        d_at * n_places + here,
+    ):
+        seconds = np.take(flat, index).astype(np.int64)
+        seconds *= valid
+        out.append(seconds)
+    ride = np.take(flat, p_at * n_places + d_at).astype(np.int64)
+    if min(int(x.min(initial=0)) for x in (*out, ride)) < 0:
+        at = points[valid]
+        p_here = np.broadcast_to(pickup, points.shape)[valid]
+        d_here = np.broadcast_to(dropoff, points.shape)[valid]
+        durations(
+            np.concatenate([at, at, p_here, d_here, pickup]),
+            np.concatenate([p_here, d_here, at, at, dropoff]),
+            code,
+        )
+    return out[0], out[1], out[2], out[3], ride
+
+
 class Matcher:
     """Incidental-errand matching over one problem; reusable for :meth:`recommend`.
 
@@ -399,6 +444,7 @@ class Matcher:
         self._reasons: dict[tuple[object, ...], tuple[UnassignedReason, str] | None] = {}
         self._leg_cache: dict[bool, tuple[tuple[CourierRoute, ...], LegTable]] = {}
         self._errand_index = {e.id: k for k, e in enumerate(self.errands)}
+        self._points: dict[int, tuple[Pairable, tuple[Point, Point]]] = {}
         self._prepare_s = time.perf_counter() - started
 
     def add(self, errands: Sequence[Pairable]) -> None:
@@ -510,6 +556,14 @@ class Matcher:
         return out
 
     def _points_of(self, errand: Pairable, task: int) -> tuple[Point, Point]:
+        known = self._points.get(task)
+        if known is not None and known[0] is errand:
+            return known[1]
+        points = self._new_points(errand, task)
+        self._points[task] = (errand, points)
+        return points
+
+    def _new_points(self, errand: Pairable, task: int) -> tuple[Point, Point]:
         load = self.problem.load_of(errand)
         pickup, dropoff = errand.pickup, errand.dropoff
         return (
@@ -746,83 +800,111 @@ class Matcher:
         """The kernel on pairs with one (pickup, drop-off) window each, ``(K, 2, 2)``, and the
         earliest arrivals for which those windows are the ones served, ``(K, 2)``."""
         used, row = np.unique(vehicle, return_inverse=True)
-        routes = [all_routes[v] for v in used]
-        width = max(len(r.points) for r in routes)
-        dims = len(self.problem.couriers[0].capacity) if self.problem.couriers else 1
-        n_routes = len(routes)
-        start = np.zeros((n_routes, width), np.int64)
-        latest = np.zeros((n_routes, width), np.int64)
-        earliest = np.zeros((n_routes, width), np.int64)
-        service = np.zeros((n_routes, width), np.int64)
-        load_after = np.zeros((n_routes, width, dims), np.int64)
-        leg = np.zeros((n_routes, max(width - 1, 1)), np.int64)
-        loc = np.full((n_routes, width), -1, np.int64)
-        capacity = np.zeros((n_routes, dims), np.int64)
-        n_stops = np.zeros(n_routes, np.int64)
-        remaining = np.zeros(n_routes, np.int64)
-        for r, route in enumerate(routes):
-            n = len(route.points)
-            start[r, :n] = route.start_s
-            latest[r, :n] = route.latest_s
-            earliest[r, :n] = route.earliest_s
-            service[r, :n] = [p.service_s for p in route.points]
-            load_after[r, :n] = route.load_after
-            leg[r, : n - 1] = route.leg_s
-            loc[r, :n] = [p.location for p in route.points]
-            capacity[r] = route.courier.capacity
-            n_stops[r] = n - 2
-            remaining[r] = min(route.remaining_detour_s, UNBOUNDED_S) if budgets else UNBOUNDED_S
-        batch = RouteBatch.trusted(
-            n_stops=n_stops,
-            start_s=start,
-            latest_s=np.minimum(latest, UNBOUNDED_S),
-            service_s=service,
-            load_after=load_after,
-            capacity=capacity,
-            leg_s=leg,
-            remaining_detour_s=remaining,
-            earliest_s=earliest,
-        )
+        routes = [all_routes[v] for v in used.tolist()]
+        batch, loc = self._route_batch(routes, budgets)
+        width = batch.width
         k = errand.shape[0]
         facts = self._facts
         pick_loc, drop_loc = facts.pickup_loc[errand], facts.dropoff_loc[errand]
-        points = loc[row]  # (K, W)
-        valid = points >= 0
-        to_pickup = np.zeros((k, width), np.int64)
-        from_pickup = np.zeros((k, width), np.int64)
-        to_dropoff = np.zeros((k, width), np.int64)
-        from_dropoff = np.zeros((k, width), np.int64)
+        # Travel tables point-major, (W, K): the kernel reads them so (as ``.T`` of (K, W)).
+        to_pickup = np.zeros((width, k), np.int64)
+        from_pickup = np.zeros((width, k), np.int64)
+        to_dropoff = np.zeros((width, k), np.int64)
+        from_dropoff = np.zeros((width, k), np.int64)
         direct = np.zeros(k, np.int64)
-        codes = np.array([self._profile_code[r.courier.profile] for r in routes], np.int64)[row]
+        codes = np.array([self._profile_code[r.courier.profile] for r in routes], np.int64)
         for code in np.unique(codes).tolist():
-            sel = np.flatnonzero(codes == code) if len(routes) > 1 else np.arange(k)
-            ok = valid[sel]
-            a, b = np.nonzero(ok)
-            p_at, d_at = pick_loc[sel][a], drop_loc[sel][a]
-            here = points[sel][a, b]
-            rows = sel[a]
-            to_pickup[rows, b] = self._durations(here, p_at, code)
-            to_dropoff[rows, b] = self._durations(here, d_at, code)
-            from_pickup[rows, b] = self._durations(p_at, here, code)
-            from_dropoff[rows, b] = self._durations(d_at, here, code)
-            direct[sel] = self._durations(pick_loc[sel], drop_loc[sel], code)
-        chosen = windows
+            sel = np.flatnonzero(codes[row] == code) if len(routes) > 1 else np.arange(k)
+            points = loc[row[sel]].T  # (W, S)
+            if self._places is not None:
+                travel = _travel_dense(
+                    self._places, points, pick_loc[sel], drop_loc[sel], code, self._durations
+                )
+                if sel.size == k:
+                    to_pickup, to_dropoff, from_pickup, from_dropoff, direct = travel
+                else:
+                    to_pickup[:, sel], to_dropoff[:, sel] = travel[0], travel[1]
+                    from_pickup[:, sel], from_dropoff[:, sel] = travel[2], travel[3]
+                    direct[sel] = travel[4]
+                continue
+            b, a = np.nonzero(points >= 0)
+            p_at, d_at = pick_loc[sel], drop_loc[sel]
+            here = points[b, a]
+            p_here, d_here = p_at[a], d_at[a]
+            # One lookup for the four kinds of travel and the direct ride.
+            seconds = self._durations(
+                np.concatenate([here, here, p_here, d_here, p_at]),
+                np.concatenate([p_here, d_here, here, here, d_at]),
+                code,
+            )
+            m = here.size
+            cols = sel[a]
+            to_pickup[b, cols] = seconds[:m]
+            to_dropoff[b, cols] = seconds[m : 2 * m]
+            from_pickup[b, cols] = seconds[2 * m : 3 * m]
+            from_dropoff[b, cols] = seconds[3 * m : 4 * m]
+            direct[sel] = seconds[4 * m :]
         candidates = CandidateBatch.trusted(
-            route=row,
-            pickup_window_s=np.clip(chosen[:, 0], -UNBOUNDED_S, UNBOUNDED_S),
-            dropoff_window_s=np.clip(chosen[:, 1], -UNBOUNDED_S, UNBOUNDED_S),
+            route=row.reshape(-1),
+            pickup_window_s=np.clip(windows[:, 0], -UNBOUNDED_S, UNBOUNDED_S),
+            dropoff_window_s=np.clip(windows[:, 1], -UNBOUNDED_S, UNBOUNDED_S),
             pickup_service_s=facts.pickup_service_s[errand],
             dropoff_service_s=facts.dropoff_service_s[errand],
-            load=facts.load[errand].reshape(k, dims),
+            load=facts.load[errand],
             max_ride_s=np.minimum(facts.max_ride_s[errand], UNBOUNDED_S),
-            to_pickup_s=to_pickup,
-            from_pickup_s=from_pickup,
-            to_dropoff_s=to_dropoff,
-            from_dropoff_s=from_dropoff,
+            to_pickup_s=to_pickup.T,
+            from_pickup_s=from_pickup.T,
+            to_dropoff_s=to_dropoff.T,
+            from_dropoff_s=from_dropoff.T,
             pickup_to_dropoff_s=direct,
             arrival_from_s=entries if bool((entries > -UNBOUNDED_S).any()) else None,
         )
-        return best_insertions(batch, candidates, chunk_size=self.options.chunk_size)
+        return best_insertions_trusted(batch, candidates, chunk_size=self.options.chunk_size)
+
+    def _route_batch(
+        self, routes: Sequence[CourierRoute], budgets: bool
+    ) -> tuple[RouteBatch, IntArray]:
+        """The kernel's padded arrays of ``routes`` (one row each) and their points' locations
+        (``-1`` beyond a route's end, and for an open end)."""
+        n_routes = len(routes)
+        dims = len(self.problem.couriers[0].capacity) if self.problem.couriers else 1
+        sizes = np.fromiter((r.location.size for r in routes), np.int64, count=n_routes)
+        width = int(sizes.max())
+        total = int(sizes.sum())
+        owner = np.repeat(np.arange(n_routes), sizes)
+        offset = np.repeat(np.cumsum(sizes) - sizes, sizes)
+        at = (owner, np.arange(total) - offset)
+        legs = sizes - 1
+        leg_owner = np.repeat(np.arange(n_routes), legs)
+        leg_at = (leg_owner, np.arange(total - n_routes) - np.repeat(np.cumsum(legs) - legs, legs))
+
+        def padded(parts: list[IntArray], fill: int = 0) -> IntArray:
+            out = np.full((n_routes, width), fill, np.int64)
+            out[at] = np.concatenate(parts)
+            return out
+
+        load_after = np.zeros((n_routes, width, dims), np.int64)
+        load_after[at] = np.concatenate([r.load_after for r in routes])
+        leg = np.zeros((n_routes, max(width - 1, 1)), np.int64)
+        leg[leg_at] = np.concatenate([r.leg_s for r in routes])
+        if budgets:
+            remaining = np.array([min(r.remaining_detour_s, UNBOUNDED_S) for r in routes], np.int64)
+        else:
+            remaining = np.full(n_routes, UNBOUNDED_S, np.int64)
+        batch = RouteBatch.trusted(
+            n_stops=sizes - 2,
+            start_s=padded([r.start_s for r in routes]),
+            latest_s=np.minimum(padded([r.latest_s for r in routes]), UNBOUNDED_S),
+            service_s=padded([r.service_s for r in routes]),
+            load_after=load_after,
+            capacity=np.array([r.courier.capacity for r in routes], np.int64).reshape(
+                n_routes, dims
+            ),
+            leg_s=leg,
+            remaining_detour_s=remaining,
+            earliest_s=padded([r.earliest_s for r in routes]),
+        )
+        return batch, padded([r.location for r in routes], -1)
 
     # ------------------------------------------------------------------ answers
 
@@ -1070,10 +1152,10 @@ class Matcher:
         priority = np.array([e.priority for e in self.errands], dtype=np.int64)
         couriers_of: dict[int, list[int]] = {}
         # Each errand's couriers, cheapest on their own routes first, at most improve_couriers.
-        for k in np.lexsort((v_own, c_own, e_own)).tolist():
-            tried = couriers_of.setdefault(int(e_own[k]), [])
-            if len(tried) < self.options.improve_couriers:
-                tried.append(int(v_own[k]))
+        order = np.lexsort((v_own, c_own, e_own))
+        kept = order[rank_in_runs(e_own[order]) < self.options.improve_couriers]
+        for e, v in zip(e_own[kept].tolist(), v_own[kept].tolist(), strict=True):
+            couriers_of.setdefault(e, []).append(v)
         moves = 0
         for _ in range(2):
             before = moves

@@ -31,6 +31,7 @@ except that a pair is built from the first errand's cheapest position only.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -42,9 +43,25 @@ from dispatch.incidental._route import CourierRoute
 if TYPE_CHECKING:
     from dispatch.incidental._match import Matcher
 
-__all__ = ["repack_neighbourhoods"]
+__all__ = ["rank_in_runs", "repack_neighbourhoods"]
 
 IntArray = npt.NDArray[np.int64]
+
+
+def rank_in_runs(values: IntArray) -> IntArray:
+    """Position of each entry within its run of equal values (``values`` grouped).
+
+    Examples
+    --------
+    >>> rank_in_runs(np.array([4, 4, 4, 7, 9, 9])).tolist()
+    [0, 1, 2, 0, 0, 1]
+    """
+    head = np.ones(values.size, dtype=bool)
+    np.not_equal(values[1:], values[:-1], out=head[1:])
+    starts = np.where(head, np.arange(values.size), 0)
+    np.maximum.accumulate(starts, out=starts)
+    rank: IntArray = np.arange(values.size) - starts
+    return rank
 
 
 def _candidates(
@@ -55,10 +72,10 @@ def _candidates(
     priority = np.array([e.priority for e in matcher.errands], dtype=np.int64)
     value = weight * priority[e_own] - c_own
     out: list[list[int]] = [[] for _ in matcher.routes]
-    for k in np.lexsort((e_own, -value, v_own)).tolist():
-        mine = out[int(v_own[k])]
-        if len(mine) < matcher.options.pack_candidates:
-            mine.append(int(e_own[k]))
+    order = np.lexsort((e_own, -value, v_own))
+    kept = order[rank_in_runs(v_own[order]) < matcher.options.pack_candidates]
+    for v, e in zip(v_own[kept].tolist(), e_own[kept].tolist(), strict=True):
+        out[v].append(e)
     for v, route in enumerate(matcher.routes):
         out[v] += [e for e in route.task_indices if e not in out[v]]
     return out
@@ -101,45 +118,76 @@ def _neighbourhoods(
 
 
 def _columns(
-    matcher: Matcher, v: int, allowed: list[int], max_size: int, beam: int
-) -> dict[frozenset[int], CourierRoute]:
-    """Routes for courier ``v`` with sets of its ``allowed`` errands, grown one at a time.
+    matcher: Matcher, wanted: Sequence[tuple[int, list[int], int]], beam: int
+) -> list[dict[frozenset[int], CourierRoute]]:
+    """Per ``(courier v, allowed errands, max set size)``: routes with sets of the allowed
+    errands, grown one at a time.
 
     Every set of one errand is priced; each further level grows the ``beam``
-    cheapest sets of the level before by each allowed errand.
+    cheapest sets of the level before by each allowed errand. The couriers are
+    independent; they are priced together, one kernel batch per level.
     """
-    own = matcher._own_routes[v]
-    columns: dict[frozenset[int], CourierRoute] = {frozenset(): own}
-    level: dict[frozenset[int], CourierRoute] = {frozenset(): own}
-    for _ in range(max_size):
-        bases = list(level.items())
-        pairs = [(b, e) for b, (chosen, _) in enumerate(bases) for e in allowed if e not in chosen]
-        if not pairs:
+    columns: list[dict[frozenset[int], CourierRoute]] = []
+    levels: list[dict[frozenset[int], CourierRoute]] = []
+    for v, _, _ in wanted:
+        own = matcher._own_routes[v]
+        columns.append({frozenset(): own})
+        levels.append({frozenset(): own})
+    active = list(range(len(wanted)))
+    depth = 0
+    while active:
+        depth += 1
+        bases: list[tuple[frozenset[int], CourierRoute]] = []
+        errands: list[int] = []
+        base_of: list[int] = []
+        spans: list[tuple[int, int, int]] = []
+        for x in active:
+            _, allowed, max_size = wanted[x]
+            if depth > max_size:
+                continue
+            mine = list(levels[x].items())
+            pairs = [
+                (len(bases) + b, e)
+                for b, (chosen, _) in enumerate(mine)
+                for e in allowed
+                if e not in chosen
+            ]
+            if not pairs:
+                continue
+            bases += mine
+            spans.append((x, len(errands), len(errands) + len(pairs)))
+            errands += [e for _, e in pairs]
+            base_of += [b for b, _ in pairs]
+        if not spans:
             break
-        errand = np.array([e for _, e in pairs], dtype=np.int64)
-        base = np.array([b for b, _ in pairs], dtype=np.int64)
+        errand = np.array(errands, dtype=np.int64)
+        base = np.array(base_of, dtype=np.int64)
         priced = matcher._price(errand, base, [route for _, route in bases])
-        grown: dict[frozenset[int], CourierRoute] = {}
-        for k in np.flatnonzero(priced.feasible).tolist():
-            chosen, route = bases[int(base[k])]
-            e = int(errand[k])
-            key = chosen | {e}
-            pickup, dropoff = matcher._points_of(matcher.errands[e], e)
-            built = route.with_errand(
-                pickup,
-                dropoff,
-                int(priced.pickup_after[k]),
-                int(priced.dropoff_after[k]),
-                matcher._lookup,
-            )
-            if built is not None and (key not in grown or built.busy_s < grown[key].busy_s):
-                grown[key] = built
-        if not grown:
-            break
-        columns.update(grown)
-        # The next level grows only the cheapest sets of this one (a beam).
-        kept = sorted(grown.items(), key=lambda item: (item[1].busy_s, sorted(item[0])))
-        level = dict(kept[:beam])
+        feasible = priced.feasible
+        active = []
+        for x, lo, hi in spans:
+            grown: dict[frozenset[int], CourierRoute] = {}
+            for k in (lo + np.flatnonzero(feasible[lo:hi])).tolist():
+                chosen, route = bases[int(base[k])]
+                e = int(errand[k])
+                key = chosen | {e}
+                pickup, dropoff = matcher._points_of(matcher.errands[e], e)
+                built = route.with_errand(
+                    pickup,
+                    dropoff,
+                    int(priced.pickup_after[k]),
+                    int(priced.dropoff_after[k]),
+                    matcher._lookup,
+                )
+                if built is not None and (key not in grown or built.busy_s < grown[key].busy_s):
+                    grown[key] = built
+            if not grown:
+                continue
+            columns[x].update(grown)
+            # The next level grows only the cheapest sets of this one (a beam).
+            kept = sorted(grown.items(), key=lambda item: (item[1].busy_s, sorted(item[0])))
+            levels[x] = dict(kept[:beam])
+            active.append(x)
     return columns
 
 
@@ -170,12 +218,15 @@ def repack_neighbourhoods(
         routes: list[CourierRoute] = []
         hint: list[int] = []
         errand_slot: dict[int, int] = {}
+        wanted = []
+        for v in group:
+            cap = matcher.routes[v].courier.max_tasks
+            max_size = opts.pack_set_size if cap is None else min(cap, opts.pack_set_size)
+            wanted.append((v, [e for e in candidates[v] if e not in held_outside], max_size))
+        pools = _columns(matcher, wanted, opts.pack_beam)
         for slot, v in enumerate(group):
             current = matcher.routes[v]
-            cap = current.courier.max_tasks
-            max_size = opts.pack_set_size if cap is None else min(cap, opts.pack_set_size)
-            allowed = [e for e in candidates[v] if e not in held_outside]
-            columns = _columns(matcher, v, allowed, max_size, opts.pack_beam)
+            columns = pools[slot]
             held = frozenset(current.task_indices)
             if held not in columns or columns[held].busy_s > current.busy_s:
                 columns[held] = current

@@ -218,11 +218,19 @@ def _legs_by_profile(legs: LegTable, places: PlaceTables) -> tuple[_LegGroup, ..
 
 
 def _admitting_legs_dense(
-    legs: LegTable, stops: StopTable, places: PlaceTables
+    legs: LegTable,
+    stops: StopTable,
+    places: PlaceTables,
+    transposed: dict[int, npt.NDArray[np.signedinteger[Any]]] | None = None,
 ) -> tuple[IntArray, IntArray]:
-    """(stop, leg) pairs where the leg admits the stop by conditions 1-3 on true times."""
+    """(stop, leg) pairs where the leg admits the stop by conditions 1-3 on true times.
+
+    ``transposed`` keeps each profile's table transposed (filled on first use) for a
+    second call with other stops on the same legs.
+    """
     if len(stops) == 0 or len(legs) == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
+    transposed = {} if transposed is None else transposed
     group, order, starts = _stop_groups(stops, places.place)
     n_groups = starts.size - 1
     # Group aggregates: the loosest window, the smallest services (sound for every member).
@@ -240,18 +248,34 @@ def _admitting_legs_dense(
     # some time only scans the columns still open then (a suffix).
     by_late = np.argsort(l_max, kind="stable")
     col_place, l_max = col_place[by_late], l_max[by_late]
-    g_early, g_late = _clip_s(e_min[by_late])[None, :], _clip_s(l_max)[None, :]
-    g_svc, g_both = _clip_s(svc[by_late])[None, :], _clip_s(both[by_late])[None, :]
+    g_early, g_late = _clip_s(e_min[by_late]), _clip_s(l_max)
+    g_svc, g_both = _clip_s(svc[by_late]), _clip_s(both[by_late])
 
     leg_s = np.where(legs.open_end, 0.0, legs.travel_s)
+    depart_all = _clip_s(legs.depart_s)
+    late_all = _clip_s(legs.next_late_s)
+    limit_all = _clip_s(legs.budget_s + leg_s)
     found: list[tuple[IntArray, IntArray, npt.NDArray[np.int32], npt.NDArray[np.int32]]] = []
     for code, sel, a_place, a_row, b_place, back_row in _legs_by_profile(legs, places):
         table = places.durations(code)
-        to_group = np.asarray(table[np.ix_(a_place, col_place)], dtype=np.int32)
-        to_group[to_group < 0] = _FAR_S
+        # to_both[row, x] = |P_k x| + the group's smallest services: condition 1's left side
+        # less |x P_k+1|, which the scan adds.
+        to_both = np.take(np.take(table, a_place, axis=0), col_place, axis=1).astype(
+            np.int32, copy=False
+        )
+        to_both[to_both < 0] = _FAR_S
+        to_both += g_both
         # Row len(b_place) is the open end: no travel after the stop.
-        from_group = np.zeros((b_place.size + 1, n_groups), np.int32)
-        from_group[:-1] = np.asarray(table[np.ix_(col_place, b_place)], dtype=np.int32).T
+        if code not in transposed:
+            transposed[code] = np.ascontiguousarray(table.T)
+        from_group = np.empty((b_place.size + 1, n_groups), np.int32)
+        np.take(
+            np.take(transposed[code], b_place, axis=0).astype(np.int32, copy=False),
+            col_place,
+            axis=1,
+            out=from_group[:-1],
+        )
+        from_group[-1] = 0
         from_group[from_group < 0] = _FAR_S
         step = max(1, _BLOCK_CELLS // max(n_groups, 1))
 
@@ -260,7 +284,7 @@ def _admitting_legs_dense(
             sel: IntArray = sel,
             a_row: IntArray = a_row,
             back_row: IntArray = back_row,
-            to_group: npt.NDArray[np.int32] = to_group,
+            to_both: npt.NDArray[np.int32] = to_both,
             from_group: npt.NDArray[np.int32] = from_group,
             step: int = step,
         ) -> tuple[IntArray, IntArray, npt.NDArray[np.int32], npt.NDArray[np.int32]] | None:
@@ -268,24 +292,27 @@ def _admitting_legs_dense(
             first = int(np.searchsorted(l_max, legs.depart_s[rows[0]], side="left"))
             if first == n_groups:
                 return None
-            cols = slice(first, None)
-            to = to_group[a_row[lo : lo + step], cols]
-            back = from_group[back_row[lo : lo + step], cols]
-            depart = _clip_s(legs.depart_s[rows])[:, None]
-            late = _clip_s(legs.next_late_s[rows])[:, None]
-            # 1. detour: |P_k x| + |x P_k+1| - t_k + services <= B.
-            limit = _clip_s(legs.budget_s[rows] + leg_s[rows])[:, None]
-            ok = to + back + g_both[:, cols] <= limit
+            # 1. detour: |P_k x| + |x P_k+1| - t_k + services <= B, over the whole block.
+            total = to_both[a_row[lo : lo + step], first:]
+            back = from_group[back_row[lo : lo + step], first:]
+            total += back
+            hit = np.flatnonzero(total <= limit_all[rows][:, None])
+            # 2. and 3. on the cells that pass 1 (a few per cent).
+            r, c = np.divmod(hit, n_groups - first)
+            back_s = back[r, c]
+            to_s = total[r, c] - back_s
+            c += first
+            to_s -= g_both[c]
+            leg = rows[r]
             # 2. arrival: dep_k + |P_k x| <= l_x.
-            arrive = to + depart
-            ok &= arrive <= g_late[:, cols]
+            arrive = to_s + depart_all[leg]
+            ok = arrive <= g_late[c]
             # 3. push: max(e_x, arrival) + s_x + |x P_k+1| <= late_k+1.
-            np.maximum(arrive, g_early[:, cols], out=arrive)
-            arrive += g_svc[:, cols]
-            arrive += back
-            ok &= arrive <= late
-            r, c = np.nonzero(ok)
-            return rows[r], by_late[first + c], to[r, c], back[r, c]
+            np.maximum(arrive, g_early[c], out=arrive)
+            arrive += g_svc[c]
+            arrive += back_s
+            ok &= arrive <= late_all[leg]
+            return leg[ok], by_late[c[ok]], to_s[ok], back_s[ok]
 
         blocks = range(0, sel.size, step)
         if len(blocks) == 1 or _WORKERS == 1:
@@ -481,24 +508,33 @@ def plausible_pairs(
     if len(pickups) != len(dropoffs):
         raise ValueError("pickups and dropoffs must describe the same errands")
     if places is not None:
-        ps, pg = _admitting_legs_dense(legs, pickups, places)
-        ds, dg = _admitting_legs_dense(legs, dropoffs, places)
+        transposed: dict[int, npt.NDArray[np.signedinteger[Any]]] = {}
+        ps, pg = _admitting_legs_dense(legs, pickups, places, transposed)
+        ds, dg = _admitting_legs_dense(legs, dropoffs, places, transposed)
+        del transposed
     else:
         ps, pg = _admitting_legs(legs, pickups, exact_s)
         ds, dg = _admitting_legs(legs, dropoffs, exact_s)
     n = max(n_couriers, 1)
-    p_key = ps * n + legs.courier[pg]
-    d_key = ds * n + legs.courier[dg]
-    if p_key.size == 0 or d_key.size == 0:
+    if ps.size == 0 or ds.size == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    # Earliest leg admitting the pickup and latest admitting the drop-off, per pair.
-    p_order = np.lexsort((legs.leg[pg], p_key))
-    p_keys, p_first = np.unique(p_key[p_order], return_index=True)
-    first_pickup_leg = legs.leg[pg][p_order][p_first]
-    d_order = np.lexsort((-legs.leg[dg], d_key))
-    d_keys, d_first = np.unique(d_key[d_order], return_index=True)
-    last_dropoff_leg = legs.leg[dg][d_order][d_first]
-    keys, pi, di = np.intersect1d(p_keys, d_keys, assume_unique=True, return_indices=True)
-    keep = first_pickup_leg[pi] <= last_dropoff_leg[di]
-    keys = keys[keep]
+    # Earliest leg admitting the pickup and latest admitting the drop-off, per pair: one sort
+    # of (pair, leg) keys each, the first of every pair's run being the one wanted.
+    span = int(legs.leg.max()) + 1
+    p_keys, first_pickup_leg = _first_per_pair(ps * n + legs.courier[pg], legs.leg[pg], span)
+    d_keys, flipped = _first_per_pair(ds * n + legs.courier[dg], span - 1 - legs.leg[dg], span)
+    last_dropoff_leg = span - 1 - flipped
+    at = np.minimum(np.searchsorted(d_keys, p_keys), d_keys.size - 1)
+    keep = (d_keys[at] == p_keys) & (first_pickup_leg <= last_dropoff_leg[at])
+    keys = p_keys[keep]
     return keys // n, keys % n
+
+
+def _first_per_pair(pair: IntArray, rank: IntArray, span: int) -> tuple[IntArray, IntArray]:
+    """Distinct ``pair`` values, sorted, with the smallest ``rank`` (``0 <= rank < span``)
+    of each."""
+    key = np.sort(pair * span + rank)
+    pairs = key // span
+    head = np.ones(key.size, dtype=bool)
+    np.not_equal(pairs[1:], pairs[:-1], out=head[1:])
+    return pairs[head], key[head] - pairs[head] * span

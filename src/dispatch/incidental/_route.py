@@ -8,20 +8,24 @@ arithmetic, so what the matcher keeps is always checked the long way too.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+import weakref
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
 from dispatch.incidental._insertion import UNBOUNDED_S
-from dispatch.model import Courier, TimeWindow
+from dispatch.model import Courier, TimeWindow, TravelProfile
 from dispatch.plan import PlannedStop, Route, StopRole
-from dispatch.travel import PairLookup
+from dispatch.travel import PairLookup, PlaceLookup
 
 __all__ = ["CourierRoute", "Point"]
 
 IntArray = npt.NDArray[np.int64]
+IndexArray = npt.NDArray[np.intp]
 
 
 @attrs.frozen(kw_only=True)
@@ -51,6 +55,52 @@ def _window_at(windows: Sequence[TimeWindow], arrival_s: int) -> TimeWindow | No
     return None
 
 
+_Dense = tuple[IndexArray, Callable[[TravelProfile], npt.NDArray[np.signedinteger[Any]]]]
+#: The last lookup seen (weakly) and its dense table access, if it has one: the
+#: protocol check costs tens of microseconds, more than reading a few legs.
+_last_lookup: list[tuple[weakref.ref[PairLookup], _Dense | None]] = []
+
+
+def _dense_of(lookup: PairLookup) -> _Dense | None:
+    """``(places, place_durations_s)`` when ``lookup`` has a dense table, else None."""
+    if _last_lookup and _last_lookup[0][0]() is lookup:
+        return _last_lookup[0][1]
+    dense = (lookup.places(), lookup.place_durations_s) if isinstance(lookup, PlaceLookup) else None
+    try:
+        _last_lookup[:] = [(weakref.ref(lookup), dense)]
+    except TypeError:  # not weakly referable: check again next time
+        _last_lookup.clear()
+    return dense
+
+
+def _leg_seconds(
+    pairs: Sequence[tuple[int, int]], profile: TravelProfile, lookup: PairLookup
+) -> list[int]:
+    """Travel seconds of legs ``(from, to)`` (0 into an open end, ``to == -1``).
+
+    Read from the dense table when the lookup has one; an unreachable pair (or a
+    lookup without a table) is asked of the lookup, which raises the error naming it.
+    """
+    out = [0] * len(pairs)
+    real = [k for k, (_, b) in enumerate(pairs) if b >= 0]
+    if not real:
+        return out
+    a = np.array([pairs[k][0] for k in real], dtype=np.int64)
+    b = np.array([pairs[k][1] for k in real], dtype=np.int64)
+    dense = _dense_of(lookup)
+    seconds = None
+    if dense is not None:
+        places, table = dense
+        seconds = table(profile)[places[a], places[b]]
+        if seconds.size and seconds.min() < 0:
+            seconds = None
+    if seconds is None:
+        seconds = lookup.durations_s(a, b, profile)
+    for k, value in zip(real, seconds.tolist(), strict=True):
+        out[k] = value
+    return out
+
+
 @attrs.frozen(kw_only=True, eq=False)
 class CourierRoute:
     """A courier's current route with its earliest-start schedule.
@@ -58,7 +108,9 @@ class CourierRoute:
     Build one with :meth:`build`; it is None-safe: :meth:`build` returns None
     when the points cannot be served (windows, shift, capacity, rides).
     ``baseline_busy_s`` is the busy time of the courier's own stops alone,
-    the reference of the detour budget.
+    the reference of the detour budget. ``location`` and ``service_s`` are the
+    points' fields as arrays; ``leg_m`` is looked up when first read (only
+    finished routes need distances).
     """
 
     vehicle: int
@@ -66,13 +118,33 @@ class CourierRoute:
     points: tuple[Point, ...]
     baseline_busy_s: int
     leg_s: IntArray
-    leg_m: IntArray
     arrival_s: IntArray
     start_s: IntArray
     latest_s: IntArray
     earliest_s: IntArray
     load_after: IntArray
     tasks: int
+    busy_s: int
+    """Travel and service seconds of the route."""
+    task_indices: tuple[int, ...]
+    """Errand indices on the route, in pickup order."""
+    location: IntArray
+    service_s: IntArray
+    _lookup: PairLookup = attrs.field(alias="lookup", repr=False)
+    _leg_m: list[IntArray] = attrs.field(factory=list, init=False, repr=False)
+
+    @property
+    def leg_m(self) -> IntArray:
+        """Length of each leg in metres (0 into an open end)."""
+        if not self._leg_m:
+            loc = self.location
+            leg_m = np.zeros(loc.size - 1, dtype=np.int64)
+            real = loc[1:] >= 0
+            if real.any():
+                a, b = loc[:-1][real], loc[1:][real]
+                leg_m[real] = self._lookup.distances_m(a, b, self.courier.profile)
+            self._leg_m.append(leg_m)
+        return self._leg_m[0]
 
     @staticmethod
     def build(
@@ -88,82 +160,94 @@ class CourierRoute:
         own-stops-only route first).
         """
         pts = tuple(points)
-        loc = np.array([p.location for p in pts], dtype=np.int64)
+        loc = [p.location for p in pts]
+        legs = _leg_seconds(list(itertools.pairwise(loc)), courier.profile, lookup)
+        return CourierRoute._simulate(vehicle, courier, pts, loc, legs, lookup, baseline_busy_s)
+
+    @staticmethod
+    def _simulate(
+        vehicle: int,
+        courier: Courier,
+        pts: tuple[Point, ...],
+        loc: list[int],
+        legs: list[int],
+        lookup: PairLookup,
+        baseline_busy_s: int | None,
+    ) -> CourierRoute | None:
+        """Earliest-start simulation of ``pts`` with travel ``legs`` between them."""
         n = len(pts)
-        leg_s = np.zeros(n - 1, dtype=np.int64)
-        leg_m = np.zeros(n - 1, dtype=np.int64)
-        real = loc[1:] >= 0
-        if real.any():
-            a, b = loc[:-1][real], loc[1:][real]
-            leg_s[real] = lookup.durations_s(a, b, courier.profile)
-            leg_m[real] = lookup.distances_m(a, b, courier.profile)
         dims = len(courier.capacity)
-        capacity = np.asarray(courier.capacity, dtype=np.int64)
-        arrival = np.zeros(n, dtype=np.int64)
-        start = np.zeros(n, dtype=np.int64)
-        latest = np.zeros(n, dtype=np.int64)
-        earliest = np.zeros(n, dtype=np.int64)
-        load_after = np.zeros((n, dims), dtype=np.int64)
+        capacity = tuple(courier.capacity)
+        arrival = [0] * n
+        start = [0] * n
+        latest = [0] * n
+        earliest = [0] * n
+        service = [p.service_s for p in pts]
+        load_after: list[tuple[int, ...]] = [()] * n
         shift = courier.shift
         t = shift.earliest_s
-        load = np.zeros(dims, dtype=np.int64)
+        load = (0,) * dims
         picked: dict[int, int] = {}
+        pickups: list[int] = []
         for k, p in enumerate(pts):
             if k:
-                t = int(start[k - 1]) + pts[k - 1].service_s + int(leg_s[k - 1])
+                t = start[k - 1] + service[k - 1] + legs[k - 1]
             arrival[k] = t
             if k == 0 or k == n - 1:
                 begin, lo, hi = t, shift.earliest_s, shift.latest_s
                 if t > shift.latest_s:
                     return None
-            else:
-                window = _window_at(p.windows, t) if p.windows else None
-                if p.windows and window is None:
+            elif p.windows:
+                window = _window_at(p.windows, t)
+                if window is None:
                     return None
-                lo = window.earliest_s if window else 0
-                hi = window.latest_s if window else UNBOUNDED_S
+                lo, hi = window.earliest_s, window.latest_s
                 begin = max(t, lo)
+            else:
+                begin, lo, hi = t, 0, UNBOUNDED_S
             start[k], earliest[k], latest[k] = begin, lo, hi
             if p.delta:
-                load = load + np.asarray(p.delta, dtype=np.int64)
-                if (load < 0).any() or (load > capacity).any():
+                load = tuple(x + d for x, d in zip(load, p.delta, strict=True))
+                if any(x < 0 for x in load) or any(
+                    x > c for x, c in zip(load, capacity, strict=True)
+                ):
                     return None
             load_after[k] = load
             if p.role is StopRole.PICKUP:
                 picked[p.task] = begin + p.service_s
+                pickups.append(p.task)
             elif (
                 p.role is StopRole.DROPOFF
                 and p.max_ride_s is not None
                 and begin - picked[p.task] > p.max_ride_s
             ):
                 return None
-        busy = int(leg_s.sum()) + sum(p.service_s for p in pts)
-        tasks = sum(1 for p in pts if p.role is StopRole.PICKUP)
+        busy = sum(legs) + sum(service)
+        tasks = len(pickups)
         if courier.max_tasks is not None and tasks > courier.max_tasks:
             return None
-        route = CourierRoute(
+        baseline = busy if baseline_busy_s is None else baseline_busy_s
+        budget = courier.detour_budget_s
+        if budget is not None and busy - baseline > budget:
+            return None
+        return CourierRoute(
             vehicle=vehicle,
             courier=courier,
             points=pts,
-            baseline_busy_s=busy if baseline_busy_s is None else baseline_busy_s,
-            leg_s=leg_s,
-            leg_m=leg_m,
-            arrival_s=arrival,
-            start_s=start,
-            latest_s=latest,
-            earliest_s=earliest,
-            load_after=load_after,
+            baseline_busy_s=baseline,
+            leg_s=np.array(legs, dtype=np.int64),
+            arrival_s=np.array(arrival, dtype=np.int64),
+            start_s=np.array(start, dtype=np.int64),
+            latest_s=np.array(latest, dtype=np.int64),
+            earliest_s=np.array(earliest, dtype=np.int64),
+            load_after=np.array(load_after, dtype=np.int64).reshape(n, dims),
             tasks=tasks,
+            busy_s=busy,
+            task_indices=tuple(pickups),
+            location=np.array(loc, dtype=np.int64),
+            service_s=np.array(service, dtype=np.int64),
+            lookup=lookup,
         )
-        budget = courier.detour_budget_s
-        if budget is not None and route.busy_s - route.baseline_busy_s > budget:
-            return None
-        return route
-
-    @property
-    def busy_s(self) -> int:
-        """Travel and service seconds of the route."""
-        return int(self.leg_s.sum()) + sum(p.service_s for p in self.points)
 
     @property
     def detour_s(self) -> int:
@@ -189,8 +273,7 @@ class CourierRoute:
     @property
     def departure_s(self) -> IntArray:
         """Departure from each point."""
-        service = np.array([p.service_s for p in self.points], dtype=np.int64)
-        return self.start_s + service
+        return self.start_s + self.service_s
 
     def latest_arrival_s(self) -> IntArray:
         """Latest arrival at each point that keeps it and every later point on time.
@@ -211,40 +294,51 @@ class CourierRoute:
     def with_errand(
         self, pickup: Point, dropoff: Point, after_i: int, after_j: int, lookup: PairLookup
     ) -> CourierRoute | None:
-        """The route with ``pickup`` after point ``after_i`` and ``dropoff`` after ``after_j``."""
+        """The route with ``pickup`` after point ``after_i`` and ``dropoff`` after ``after_j``.
+
+        Only the legs around the two new stops are looked up; the others are kept.
+        """
         pts = list(self.points)
         pts.insert(after_j + 1, dropoff)
         pts.insert(after_i + 1, pickup)
-        return CourierRoute.build(self.vehicle, self.courier, pts, lookup, self.baseline_busy_s)
+        loc = [p.location for p in pts]
+        # New points sit at after_i + 1 and after_j + 2; the legs into and out of them change.
+        fresh = sorted({after_i, after_i + 1, after_j + 1, after_j + 2})
+        legs = self.leg_s.tolist()
+        legs.insert(after_j, 0)
+        legs.insert(after_i, 0)  # placeholders; the legs at ``fresh`` are looked up
+        seconds = _leg_seconds([(loc[k], loc[k + 1]) for k in fresh], self.courier.profile, lookup)
+        for k, value in zip(fresh, seconds, strict=True):
+            legs[k] = value
+        return CourierRoute._simulate(
+            self.vehicle, self.courier, tuple(pts), loc, legs, lookup, self.baseline_busy_s
+        )
 
     def without(self, task: int, lookup: PairLookup) -> CourierRoute | None:
         """The route with errand ``task``'s two stops taken out (None if that breaks a rule)."""
         pts = [p for p in self.points if p.task != task or p.role is StopRole.OWN]
         return CourierRoute.build(self.vehicle, self.courier, pts, lookup, self.baseline_busy_s)
 
-    @property
-    def task_indices(self) -> tuple[int, ...]:
-        """Errand indices on the route, in pickup order."""
-        return tuple(p.task for p in self.points if p.role is StopRole.PICKUP)
-
     def to_route(self) -> Route:
         """The route as plan data (start, stops, end with times and loads)."""
-        stops = []
-        depart = self.departure_s
-        for k, p in enumerate(self.points):
-            stops.append(
-                PlannedStop(
-                    role=p.role,
-                    ref=p.ref,
-                    arrival_s=int(self.arrival_s[k]),
-                    start_s=int(self.start_s[k]),
-                    departure_s=int(depart[k]),
-                    load_after=tuple(int(x) for x in self.load_after[k]),
-                )
+        arrival = self.arrival_s.tolist()
+        start = self.start_s.tolist()
+        depart = self.departure_s.tolist()
+        loads = [tuple(x) for x in self.load_after.tolist()]
+        stops = tuple(
+            PlannedStop(
+                role=p.role,
+                ref=p.ref,
+                arrival_s=arrival[k],
+                start_s=start[k],
+                departure_s=depart[k],
+                load_after=loads[k],
             )
+            for k, p in enumerate(self.points)
+        )
         return Route(
             courier_id=self.courier.id,
-            stops=tuple(stops),
+            stops=stops,
             distance_m=int(self.leg_m.sum()),
             duration_s=stops[-1].arrival_s - stops[0].departure_s,
         )
