@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import importlib.metadata
 import json
 import os
@@ -10,6 +9,8 @@ import platform
 import subprocess
 from pathlib import Path
 from typing import Any
+
+from dispatch._argtypes import int_at_least
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -65,11 +66,5 @@ def write_json(data: Row, path: Path) -> None:
     tmp.replace(path)
 
 
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
+#: An integer >= 1 (argparse type), as the command line reads it.
+positive_int = int_at_least(1)

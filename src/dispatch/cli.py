@@ -39,6 +39,7 @@ from typing import Any, Literal, NoReturn, TextIO, get_args
 
 import attrs
 
+from dispatch._argtypes import int_at_least, positive_seconds
 from dispatch._progress_bar import ProgressBar
 from dispatch.eldercare import _cli as meals_cli
 from dispatch.errors import DispatchError, InvalidInputError, SolverError, UnknownReferenceError
@@ -571,34 +572,6 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def positive_seconds(text: str) -> float:
-    """argparse type for a time limit: a number of seconds > 0.
-
-    >>> positive_seconds("2.5")
-    2.5
-    """
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds (a number), got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
-    return value
-
-
-def _int_at_least(minimum: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}")
-        return value
-
-    return parse
-
-
 def _add_search_options(parser: argparse.ArgumentParser, time_limit_s: float) -> None:
     parser.add_argument(
         "--time-limit",
@@ -608,11 +581,11 @@ def _add_search_options(parser: argparse.ArgumentParser, time_limit_s: float) ->
         help=f"search time in seconds (default {time_limit_s:g})",
     )
     parser.add_argument(
-        "--seed", type=_int_at_least(0), default=0, metavar="N", help="search seed (default 0)"
+        "--seed", type=int_at_least(0), default=0, metavar="N", help="search seed (default 0)"
     )
     parser.add_argument(
         "--solution-limit",
-        type=_int_at_least(1),
+        type=int_at_least(1),
         default=None,
         metavar="N",
         help="also stop after N improving solutions (deterministic together with --seed)",
@@ -623,7 +596,7 @@ def _add_search_options(parser: argparse.ArgumentParser, time_limit_s: float) ->
 def _add_workers_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--workers",
-        type=_int_at_least(1),
+        type=int_at_least(1),
         default=1,
         metavar="N",
         help="searches run at once, one per core, best plan kept (default 1)",
@@ -653,7 +626,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument(
         "--seed",
-        type=_int_at_least(0),
+        type=int_at_least(0),
         default=0,
         metavar="N",
         help="which demo district to build (default 0); also seeds the search",
@@ -667,7 +640,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument(
         "--solution-limit",
-        type=_int_at_least(1),
+        type=int_at_least(1),
         default=None,
         metavar="N",
         help="also stop after N improving solutions",

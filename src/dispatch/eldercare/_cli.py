@@ -11,6 +11,7 @@ import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from dispatch._argtypes import int_at_least, number_in, positive_seconds
 from dispatch.eldercare._baseline import plan_day_per_kitchen
 from dispatch.eldercare._day import DayOptions, plan_day
 from dispatch.eldercare._district import eldercare_district
@@ -25,40 +26,6 @@ from dispatch.validation import validate
 __all__ = ["add_parser", "run"]
 
 EXIT_OK, EXIT_FAILED = 0, 1
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds (a number), got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
-    return value
-
-
-def _scale(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not 0 < value <= 2:
-        raise argparse.ArgumentTypeError(f"must be in (0, 2], got {text}")
-    return value
-
-
-def _count(text: str, minimum: int = 0) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    if value < minimum:
-        raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}")
-    return value
-
-
-def _positive(text: str) -> int:
-    return _count(text, 1)
 
 
 def _date(text: str) -> datetime.date:
@@ -78,11 +45,11 @@ def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
         "the plan, and print every courier's route sheet.",
     )
     meals.add_argument(
-        "--seed", type=_count, default=0, metavar="N", help="which district (default 0)"
+        "--seed", type=int_at_least(0), default=0, metavar="N", help="which district (default 0)"
     )
     meals.add_argument(
         "--scale",
-        type=_scale,
+        type=number_in(0, 2),
         default=0.1,
         metavar="S",
         help="size against the real programme of 1,500 meals and 120 couriers (default 0.1)",
@@ -96,13 +63,17 @@ def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
     )
     meals.add_argument(
         "--time-limit",
-        type=_seconds,
+        type=positive_seconds,
         default=10.0,
         metavar="S",
         help="routing time in seconds, all parts together (default 10)",
     )
     meals.add_argument(
-        "--workers", type=_positive, default=1, metavar="N", help="parts routed at once (default 1)"
+        "--workers",
+        type=int_at_least(1),
+        default=1,
+        metavar="N",
+        help="parts routed at once (default 1)",
     )
     meals.add_argument(
         "--baseline",

@@ -33,6 +33,7 @@ from typing import Any, TextIO
 
 import attrs
 
+from dispatch._argtypes import int_at_least
 from dispatch.errors import InvalidInputError
 from dispatch.online._roles import Actor
 from dispatch.points._calendar import Period, clock_text
@@ -82,16 +83,6 @@ def _year(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a year, got {text!r}") from None
     if not 1 <= value <= 9999:
         raise argparse.ArgumentTypeError(f"expected a year from 1 to 9999, got {value}")
-    return value
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
     return value
 
 
@@ -181,7 +172,11 @@ def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
     report.add_argument("--from", dest="first", type=_date, required=True, metavar="YYYY-MM-DD")
     report.add_argument("--to", dest="last", type=_date, required=True, metavar="YYYY-MM-DD")
     report.add_argument(
-        "--top", type=_positive, default=5, metavar="N", help="top volunteers shown (default 5)"
+        "--top",
+        type=int_at_least(1),
+        default=5,
+        metavar="N",
+        help="top volunteers shown (default 5)",
     )
     report.add_argument("--csv", type=Path, default=None, metavar="FILE", help="write CSV here")
     report.add_argument(

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
+from dispatch._argtypes import int_at_least, number_in
 from dispatch._optional import optional_import
 from dispatch.errors import InvalidInputError
 from dispatch.simulate._engine import simulate
@@ -128,26 +129,6 @@ def scale_for(name: str, presets: Mapping[str, float]) -> float:
     return value
 
 
-def _hours(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected hours (a number), got {text!r}") from None
-    if not 0 < value <= 24:
-        raise argparse.ArgumentTypeError(f"must be in (0, 24], got {text}")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
-    return value
-
-
 def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
     """Register ``simulate`` with the ``dispatch`` command's sub-commands."""
     sim = commands.add_parser(
@@ -170,12 +151,14 @@ def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
     )
     sim.add_argument(
         "--hours",
-        type=_hours,
+        type=number_in(0, 24, "hours (a number)"),
         default=None,
         metavar="H",
         help="simulate this many hours (district: from 07:00; default the whole day to 21:00)",
     )
-    sim.add_argument("--seed", type=_seed, default=0, metavar="N", help="seed (default 0)")
+    sim.add_argument(
+        "--seed", type=int_at_least(0), default=0, metavar="N", help="seed (default 0)"
+    )
     sim.add_argument(
         "--policy",
         default="dispatch",
