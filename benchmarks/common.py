@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 import importlib.metadata
 import json
 import os
 import platform
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -68,3 +70,22 @@ def write_json(data: Row, path: Path) -> None:
 
 #: An integer >= 1 (argparse type), as the command line reads it.
 positive_int = int_at_least(1)
+
+
+def courier_errand_size(text: str) -> tuple[int, int]:
+    """argparse type for a size ``COURIERSxERRANDS`` (``2000x5000``)."""
+    try:
+        couriers, errands = (int(x) for x in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected COURIERSxERRANDS, got {text!r}") from None
+    if couriers < 1 or errands < 1:
+        raise argparse.ArgumentTypeError(f"sizes must be >= 1, got {text!r}")
+    return couriers, errands
+
+
+def print_table(rows: Sequence[Row], columns: Sequence[str]) -> None:
+    """Print ``rows`` as a right-aligned table of ``columns``."""
+    widths = [max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in columns]
+    print("  ".join(c.rjust(w) for c, w in zip(columns, widths, strict=True)))
+    for row in rows:
+        print("  ".join(str(row.get(c, "")).rjust(w) for c, w in zip(columns, widths, strict=True)))

@@ -49,7 +49,15 @@ import attrs
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/ is not a package
-from common import REPO_ROOT, git_info, machine_info, positive_int, write_json
+from common import (
+    REPO_ROOT,
+    courier_errand_size,
+    git_info,
+    machine_info,
+    positive_int,
+    print_table,
+    write_json,
+)
 from dispatch import Problem, RoadGraphTravel, validate
 from dispatch.incidental import Matcher, MatchOptions, exact_match
 from dispatch.synthetic import incidental_district
@@ -267,23 +275,13 @@ def run_fairness(couriers: int, errands: int, seed: int, strengths: Sequence[int
     return rows
 
 
-def _size(text: str) -> tuple[int, int]:
-    try:
-        couriers, errands = (int(x) for x in text.lower().split("x"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected COURIERSxERRANDS, got {text!r}") from None
-    if couriers < 1 or errands < 1:
-        raise argparse.ArgumentTypeError(f"sizes must be >= 1, got {text!r}")
-    return couriers, errands
-
-
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """The command-line options."""
     parser = argparse.ArgumentParser(prog="incidental.py", description=__doc__.split("\n")[0])
     parser.add_argument("--part", choices=["scale", "quality", "fairness", "all"], default="all")
     parser.add_argument(
         "--sizes",
-        type=lambda t: [_size(x) for x in t.split(",")],
+        type=lambda t: [courier_errand_size(x) for x in t.split(",")],
         default=None,
         metavar="CxE,...",
         help="scale sizes (default 200x500,2000x5000,5000x20000; quick: 50x120,200x500)",
@@ -299,13 +297,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="CI mode: small sizes, few instances")
     parser.add_argument("--output", type=Path, default=None, metavar="FILE")
     return parser.parse_args(argv)
-
-
-def _print_table(rows: Sequence[Row], columns: Sequence[str]) -> None:
-    widths = [max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in columns]
-    print("  ".join(c.rjust(w) for c, w in zip(columns, widths, strict=True)))
-    for row in rows:
-        print("  ".join(str(row.get(c, "")).rjust(w) for c, w in zip(columns, widths, strict=True)))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -328,7 +319,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             # A fresh process per size: its peak memory is its own.
             with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
                 rows.append(pool.submit(run_scale, couriers, errands, args.seed).result())
-        _print_table(
+        print_table(
             rows,
             [
                 "couriers",
@@ -372,7 +363,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     [side] * count,
                 )
             )
-        _print_table(
+        print_table(
             rows,
             [
                 "seed",
@@ -414,7 +405,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         strengths = (0, 120, 600) if args.quick else (0, 60, 300, 900)
         print(f"\nfairness: {couriers} couriers x {errands} errands, uneven recent histories")
         rows = run_fairness(couriers, errands, args.seed, strengths)
-        _print_table(rows, list(rows[0]))
+        print_table(rows, list(rows[0]))
         result["fairness"] = rows
         violations += sum(r["violations"] for r in rows)
     output = args.output or REPO_ROOT / "benchmarks" / "results" / (

@@ -415,3 +415,27 @@ def test_eldercare_quick_run_validates_and_writes_json(tmp_path: Path) -> None:
     assert rows["pooled"]["meals_ordered"] == rows["per_kitchen"]["meals_ordered"]
     assert set(result["saving"]) >= {"distance_km", "more_meals_delivered"}
     assert isinstance(result["target"]["met"], bool)
+
+
+PARTITION = REPO_ROOT / "benchmarks" / "partition.py"
+
+
+def test_partition_quick_run_validates_and_writes_json(tmp_path: Path) -> None:
+    """partition.py --quick: a tiny city whole and in 10 districts on 2 workers; plans valid."""
+    output = tmp_path / "partition.json"
+    done = subprocess.run(
+        [sys.executable, str(PARTITION), "--quick", "--output", str(output)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = json.loads(output.read_text(encoding="utf-8"))
+    assert result["quick"] and result["districts"] == 10 and result["workers"] == 2
+    rows = {row["run"]: row for row in result["rows"]}
+    assert set(rows) == {"whole", "partitioned"}
+    for row in rows.values():
+        assert row["violations"] == 0 and row["each_task_once"] and row["cpu_s"] > 0
+    assert rows["partitioned"]["failed_parts"] == 0
+    assert all(r["violations"] == 0 for r in result["borders"])

@@ -49,6 +49,13 @@ from dispatch.model import (
     TravelProfile,
     Visit,
 )
+from dispatch.partition import (
+    MatchParts,
+    Partitioned,
+    PartitionOptions,
+    SolveParts,
+    solve_partitioned,
+)
 from dispatch.plan import (
     ObjectiveParts,
     Plan,
@@ -94,6 +101,7 @@ __all__ = [
     "HaversineTravel",
     "InvalidInputError",
     "Location",
+    "MatchParts",
     "MatrixTravel",
     "MealDelivery",
     "ObjectiveParts",
@@ -101,6 +109,8 @@ __all__ = [
     "PairLookup",
     "PairTravel",
     "PairedTask",
+    "PartitionOptions",
+    "Partitioned",
     "PlaceLookup",
     "Plan",
     "PlanViolationError",
@@ -113,6 +123,7 @@ __all__ = [
     "SearchProgress",
     "Snapped",
     "SolveOptions",
+    "SolveParts",
     "SolveStatus",
     "SolverError",
     "Speeds",
@@ -155,6 +166,7 @@ __all__ = [
     "shortest_path_matrices",
     "snap_locations",
     "solve",
+    "solve_partitioned",
     "start_workers",
     "travel_time_matrix",
     "validate",

@@ -112,6 +112,8 @@ class UnassignedReason(enum.Enum):
     """It was not part of any locked route and the routes are closed."""
     COST = "cost"
     """Feasible in principle, but left out for cost or for higher-priority tasks."""
+    PARTITION_FAILED = "partition_failed"
+    """Its part of a partitioned solve (``dispatch.partition``) failed or timed out, retries too."""
 
 
 @attrs.frozen(kw_only=True)

@@ -34,6 +34,7 @@ from dispatch.eldercare._kitchen import Kitchen
 from dispatch.eldercare._ortools_flow import transport
 from dispatch.errors import InvalidInputError, UnknownReferenceError
 from dispatch.model import Location, MealDelivery, Problem, Task, TravelProfile, Visit
+from dispatch.partition._zones import Zones
 from dispatch.travel import local_xy_m
 
 __all__ = [
@@ -87,30 +88,7 @@ def bisect(points: FloatArray, weights: FloatArray, parts: int) -> IntArray:
     >>> bisect(pts, np.ones(5), 2).tolist(), bisect(pts, np.ones(5), 3).tolist()
     ([0, 0, 1, 1, 1], [0, 0, 1, 2, 2])
     """
-    labels = np.zeros(len(points), dtype=np.int64)
-    pending: list[tuple[IntArray, int]] = [(np.arange(len(points)), max(1, parts))]
-    done: list[IntArray] = []
-    while pending:
-        members, k = pending.pop()
-        if k <= 1 or len(members) <= 1:
-            done.append(members)
-            continue
-        if len(members) <= k:
-            done.extend(members[i : i + 1] for i in range(len(members)))
-            continue
-        spread = points[members].max(axis=0) - points[members].min(axis=0)
-        axis = int(np.argmax(spread))
-        order = members[np.argsort(points[members, axis], kind="stable")]
-        left = k // 2
-        cumulative = np.cumsum(weights[order])
-        # Members on the left: where the cumulative weight comes closest to its share.
-        miss = np.abs(cumulative - cumulative[-1] * left / k)
-        cut = min(max(int(np.argmin(miss)) + 1, left), len(order) - (k - left))
-        pending.append((order[cut:], k - left))
-        pending.append((order[:cut], left))
-    done.sort(key=lambda m: int(m.min()))
-    for label, members in enumerate(done):
-        labels[members] = label
+    labels: IntArray = Zones.fit(points, weights, parts).labels
     return labels
 
 
