@@ -32,16 +32,27 @@ def load_script(path: Path = SCRIPT) -> ModuleType:
     return module
 
 
-def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the script with this interpreter."""
+def run(
+    *args: str, env: dict[str, str] | None = None, script: Path = SCRIPT, timeout: int = 180
+) -> subprocess.CompletedProcess[str]:
+    """Run a benchmark script (the literature runner by default) with this interpreter."""
     return subprocess.run(
-        [sys.executable, str(SCRIPT), *args],
+        [sys.executable, str(script), *args],
         capture_output=True,
         text=True,
-        timeout=180,
+        timeout=timeout,
         check=False,
         env=env,
     )
+
+
+def quick_json(script: Path, tmp_path: Path, timeout: int = 300) -> dict[str, Any]:
+    """Run ``script --quick``; it must succeed; the JSON it wrote."""
+    output = tmp_path / f"{script.stem}.json"
+    done = run("--quick", "--output", str(output), script=script, timeout=timeout)
+    assert done.returncode == 0, done.stdout + done.stderr
+    result: dict[str, Any] = json.loads(output.read_text(encoding="utf-8"))
+    return result
 
 
 def test_quick_run_validates_every_plan_and_writes_json(tmp_path: Path) -> None:
@@ -140,16 +151,7 @@ INCIDENTAL = REPO_ROOT / "benchmarks" / "incidental.py"
 
 def test_incidental_quick_run_validates_and_writes_json(tmp_path: Path) -> None:
     """incidental.py --quick runs all three parts on small districts; every plan is valid."""
-    output = tmp_path / "incidental.json"
-    done = subprocess.run(
-        [sys.executable, str(INCIDENTAL), "--quick", "--output", str(output)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    result = json.loads(output.read_text(encoding="utf-8"))
+    result = quick_json(INCIDENTAL, tmp_path, timeout=600)
     assert result["quick"] and {"platform", "cpus"} <= set(result["machine"])
     for row in result["scale"]:
         assert row["violations"] == 0
@@ -393,16 +395,7 @@ ELDERCARE = REPO_ROOT / "benchmarks" / "eldercare.py"
 
 def test_eldercare_quick_run_validates_and_writes_json(tmp_path: Path) -> None:
     """eldercare.py --quick plans a small district pooled and per kitchen; both plans are valid."""
-    output = tmp_path / "eldercare.json"
-    done = subprocess.run(
-        [sys.executable, str(ELDERCARE), "--quick", "--output", str(output)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    result = json.loads(output.read_text(encoding="utf-8"))
+    result = quick_json(ELDERCARE, tmp_path)
     assert result["quick"] and {"platform", "cpus"} <= set(result["machine"])
     assert result["district"]["scale"] == 0.1 and result["district"]["kitchens"] >= 2
     rows = {row["plan"]: row for row in result["rows"]}
@@ -422,16 +415,7 @@ PARTITION = REPO_ROOT / "benchmarks" / "partition.py"
 
 def test_partition_quick_run_validates_and_writes_json(tmp_path: Path) -> None:
     """partition.py --quick: a tiny city whole and in 10 districts on 2 workers; plans valid."""
-    output = tmp_path / "partition.json"
-    done = subprocess.run(
-        [sys.executable, str(PARTITION), "--quick", "--output", str(output)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    result = json.loads(output.read_text(encoding="utf-8"))
+    result = quick_json(PARTITION, tmp_path)
     assert result["quick"] and result["districts"] == 10 and result["workers"] == 2
     rows = {row["run"]: row for row in result["rows"]}
     assert set(rows) == {"whole", "partitioned"}
