@@ -247,3 +247,24 @@ def test_locks_hold_when_a_task_arrives(problem: Problem, data: st.DataObject) -
         assert old is not None and new is not None, courier_id
         head = [(s.role, s.ref) for s in new.stops[1 : count + 1]]
         assert head == [(s.role, s.ref) for s in old.stops[1 : count + 1]], courier_id
+
+
+@solver_settings(30)
+@given(problem=problems(), seed=st.integers(0, 2**31 - 1))
+def test_route_elimination_keeps_the_better_plan(problem: Problem, seed: int) -> None:
+    """Half the solutions on a one-route-smaller search: valid, and no worse than the first half.
+
+    The first search of such a solve is exactly a solve with half the solution
+    limit and no elimination (same seed, deterministic), so the plan kept must
+    cost at most as much and use at most as many routes.
+    """
+    couriers = [attrs.evolve(c, fixed_cost=c.fixed_cost + 5000) for c in problem.couriers]
+    problem = attrs.evolve(problem, couriers=couriers)
+    options = SolveOptions(
+        time_limit_s=None, solution_limit=30, seed=seed, metaheuristic="greedy_descent"
+    )
+    both = solve_isolated(problem, attrs.evolve(options, route_elimination=0.5))
+    first = solve_isolated(problem, attrs.evolve(options, solution_limit=15, route_elimination=0))
+    assert validate(problem, both) == []
+    assert both.objective.total <= first.objective.total
+    assert len(both.routes) <= len(first.routes)

@@ -347,6 +347,10 @@ def test_an_own_route_infeasible_alone_raises_naming_the_courier() -> None:
         ({"seed": 1.5}, "seed"),
         ({"first_solution": "fastest"}, "first_solution"),
         ({"metaheuristic": "genetic"}, "metaheuristic"),
+        ({"route_elimination": 1}, "route_elimination"),
+        ({"route_elimination": -0.1}, "route_elimination"),
+        ({"route_elimination": True}, "route_elimination"),
+        ({"route_elimination": "half"}, "route_elimination"),
     ],
     ids=lambda value: repr(value) if isinstance(value, dict) else None,
 )

@@ -207,6 +207,7 @@ def solve_routes(
     initial_routes: Sequence[Sequence[int]] | None = None,
     locked_prefixes: Sequence[Sequence[int]] | None = None,
     on_solution: Callable[[int], None] | None = None,
+    max_active_vehicles: int | None = None,
 ) -> RawSolution:
     """Build the routing model, search, and read the routes back.
 
@@ -216,6 +217,7 @@ def solve_routes(
     (same shape) must stay the first nodes of each route. ``on_solution``
     receives the objective of each solution the search finds (OR-Tools'
     at-solution callback: once per solution, never inside move evaluation).
+    ``max_active_vehicles`` bounds the number of non-empty routes.
     """
     n, v_count = cp.n_nodes, cp.n_vehicles
     manager = pywrapcp.RoutingIndexManager(n, v_count, list(cp.starts), list(cp.ends))
@@ -309,6 +311,9 @@ def solve_routes(
                 )
         elif k not in mandatory:
             routing.AddDisjunction([index(nodes[0])], penalties[k])
+
+    if max_active_vehicles is not None:
+        routing.SetMaximumNumberOfActiveVehicles(max_active_vehicles)
 
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = FIRST_SOLUTION_STRATEGIES[settings.first_solution]
