@@ -587,3 +587,23 @@ def test_cached_arrays_are_read_only() -> None:
     assert xy is not None
     with pytest.raises(ValueError, match="read-only"):
         xy[0, 0] = 5.0
+
+
+def test_graph_lengths_of_single_short_legs_equal_the_matrix_under_ties() -> None:
+    """Lengths of single pairs (a Dijkstra bounded by the pair's time) equal matrix entries.
+
+    Every edge takes the same time and lengths vary, so fastest paths tie
+    everywhere and a different choice among them would show as another length.
+    """
+    rng = np.random.default_rng(1)
+    G = nx.convert_node_labels_to_integers(nx.grid_2d_graph(12, 12))
+    for _, _, edge in G.edges(data=True):
+        edge["travel_time"] = 1.0
+        edge["length"] = float(rng.integers(5, 15))
+    travel = RoadGraphTravel(G, weight="travel_time")
+    locations = [Location(node=n) for n in range(0, 144, 5)]
+    matrix = travel.matrix(locations, "car").distances_m
+    for _ in range(60):
+        i, j = (int(x) for x in rng.integers(len(locations), size=2))
+        fresh = travel.pairs(locations)  # nothing cached: the bounded search alone
+        assert fresh.distances_m([i], [j], "car")[0] == matrix[i, j], (i, j)

@@ -182,26 +182,53 @@ class _CompiledGraph:
             measures[~np.isfinite(weights)] = np.inf
             yield block, weights, measures
 
-    def _along_tree(self, pred: npt.NDArray[np.int32]) -> FloatMatrix:
+    def _along_tree(
+        self, pred: npt.NDArray[np.int32], among: IndexArray | None = None
+    ) -> FloatMatrix:
         """The measure summed from the root of a shortest-path tree to every node (0 off-tree).
 
         Pointer jumping: ``up[v]`` is an ancestor of ``v`` and ``total[v]`` the
         measure from ``up[v]`` down to ``v``; each round doubles the span, so
         ``log2(depth)`` vectorised rounds reach the root (whose ``up`` is itself).
+        With ``among`` (sorted rows closed under ``pred``: a node's predecessor is
+        among them too) only those nodes are summed, and the result is indexed
+        like ``among``. A node's sum depends on its own ancestors only, added in
+        the same order either way, so its value is the same bit for bit.
         """
         n = len(self.nodes)
-        node = np.arange(n, dtype=np.int64)
-        up = pred.astype(np.int64)
+        node = np.arange(n, dtype=np.int64) if among is None else among.astype(np.int64)
+        up = pred.astype(np.int64) if among is None else pred[among].astype(np.int64)
         linked = up >= 0
-        total = np.zeros(n)
+        total = np.zeros(node.size)
         total[linked] = self.measure[np.searchsorted(self.keys, up[linked] * n + node[linked])]
-        up[~linked] = node[~linked]
+        if among is None:
+            up[~linked] = node[~linked]
+        else:
+            up[linked] = np.searchsorted(among, up[linked])
+            up[~linked] = np.flatnonzero(~linked)
         while True:
             upper = up[up]
             if np.array_equal(upper, up):
                 return total
             total += total[up]
             up = upper
+
+    def measures_within(self, source: int, targets: IndexArray, limit: float) -> FloatArray:
+        """The measure along the shortest path from ``source`` to each target.
+
+        Every target must be at most ``limit`` (total weight) from ``source``:
+        Dijkstra stops there, so a short leg costs a small ball around its
+        start, not a sweep of the whole graph. Nodes within the limit get the
+        same predecessors as in a full run (they are settled in the same
+        order), so the values equal :meth:`shortest_blocks`' bit for bit.
+        """
+        dist, pred = dijkstra(
+            self.weights, directed=True, indices=source, limit=limit, return_predecessors=True
+        )
+        ball = np.flatnonzero(np.isfinite(dist))
+        along = self._along_tree(pred, ball)
+        found: FloatArray = along[np.searchsorted(ball, targets)]
+        return found
 
 
 def _compile(G: nx.Graph, weight: Weight, measure: Weight | None = None) -> _CompiledGraph:
@@ -479,9 +506,12 @@ class RoadGraphTravel:
         from the distinct origin nodes that are asked for, when first asked;
         their rows (to the locations' nodes only) are kept in the lookup, so
         asking again costs a gather. Memory: 8 bytes per (origin asked,
-        distinct location node), twice that for ``distances_m`` when
-        ``weight="travel_time"``. As its cache grows, do not share one lookup
-        between threads; make one per thread (binding is cheap).
+        distinct location node). With ``weight="travel_time"``,
+        ``distances_m`` (the length along the fastest path) runs per origin a
+        Dijkstra bounded by the largest travel weight asked from it, so a
+        route's short legs cost small balls of the graph, and keeps each pair
+        asked. As its caches grow, do not share one lookup between threads;
+        make one per thread (binding is cheap).
 
         The speed bound and ``xy_m`` use the coordinates of the **graph
         nodes** (OSMnx convention: node attributes ``x`` = longitude, ``y`` =
@@ -655,7 +685,7 @@ class _GraphPairs:
     ``rows`` are the graph rows of the locations' distinct nodes (sorted),
     ``inverse[k]`` the distinct node of location ``k``. ``weights`` keeps the
     rows of the graph's weight (length or car time); ``lengths`` the length
-    along the fastest paths when ``weight="travel_time"``.
+    along the fastest paths, per pair asked, when ``weight="travel_time"``.
     """
 
     travel: RoadGraphTravel
@@ -663,29 +693,25 @@ class _GraphPairs:
     inverse: IndexArray = attrs.field(repr=False)
     xy: FloatArray | None = attrs.field(repr=False)
     weights: _RowCache = attrs.field(init=False, repr=False)
-    lengths: _RowCache = attrs.field(init=False, repr=False)
+    lengths: dict[tuple[int, int], float] = attrs.field(init=False, repr=False, factory=dict)
 
     def __attrs_post_init__(self) -> None:
         self.weights = _RowCache.empty(self.rows.size)
-        self.lengths = _RowCache.empty(self.rows.size)
 
     def __len__(self) -> int:
         return int(self.inverse.size)
 
-    def _lookup(self, a: npt.ArrayLike, b: npt.ArrayLike, *, measured: bool) -> FloatArray:
-        """Shortest-path weights (or measures, if ``measured``) from ``a`` to ``b``."""
+    def _lookup(self, a: npt.ArrayLike, b: npt.ArrayLike) -> FloatArray:
+        """Shortest-path weights from ``a`` to ``b`` (rows computed once, kept)."""
         ia, ib = pair_indices(a, b, len(self))
         origins, targets = self.inverse[ia], self.inverse[ib]
-        cache = self.lengths if measured else self.weights
-        missing = cache.missing(origins)
+        missing = self.weights.missing(origins)
         blocks = self.travel._compiled.shortest_blocks(
-            self.rows[missing], self.rows, measured=measured
+            self.rows[missing], self.rows, measured=False
         )
-        for block, weights, measures in blocks:
+        for block, weights, _ in blocks:
             self.weights.store(missing[block], weights)
-            if measured:
-                self.lengths.store(missing[block], measures)
-        values = cache.get(origins, targets)
+        values = self.weights.get(origins, targets)
         bad = ~np.isfinite(values)
         if bad.any():
             raise _unreachable(
@@ -693,12 +719,46 @@ class _GraphPairs:
             )
         return values
 
+    def _lengths(self, a: npt.ArrayLike, b: npt.ArrayLike) -> FloatArray:
+        """Length along the fastest path from ``a`` to ``b`` (``weight="travel_time"``).
+
+        Per origin, one Dijkstra bounded by the largest travel weight asked
+        from it (:meth:`_CompiledGraph.measures_within`): legs of routes are
+        short next to a city, so this costs a small ball, not a sweep of the
+        graph. Pairs are kept once computed.
+        """
+        weights = self._lookup(a, b).ravel()  # raises for unreachable pairs
+        ia, ib = pair_indices(a, b, len(self))
+        shape = np.shape(ia)
+        origins, targets = self.inverse[ia].ravel(), self.inverse[ib].ravel()
+        values = np.empty(origins.size)
+        todo: dict[int, list[int]] = {}
+        for k, pair in enumerate(zip(origins.tolist(), targets.tolist(), strict=True)):
+            known = self.lengths.get(pair)
+            if known is None:
+                todo.setdefault(pair[0], []).append(k)
+            else:
+                values[k] = known
+        graph = self.travel._compiled
+        for origin, ks in todo.items():
+            picked = np.asarray(ks, dtype=np.intp)
+            limit = float(weights[picked].max())
+            found = graph.measures_within(
+                int(self.rows[origin]),
+                self.rows[targets[picked]],
+                limit + max(1e-9, limit * 1e-12),
+            )
+            values[picked] = found
+            for k, value in zip(ks, found.tolist(), strict=True):
+                self.lengths[(origin, int(targets[k]))] = value
+        return values.reshape(shape)
+
     def durations_s(
         self, a: npt.ArrayLike, b: npt.ArrayLike, profile: TravelProfile | str
     ) -> IntArray:
         """Travel time from ``a`` to ``b``, as :meth:`RoadGraphTravel.matrix` computes it."""
         speed_mps = self.travel.speeds[profile]
-        weights = self._lookup(a, b, measured=False)
+        weights = self._lookup(a, b)
         if self.travel.weight == "length":
             return ceil_seconds(weights / speed_mps)
         return ceil_seconds(weights * (self.travel.speeds.car_mps / speed_mps))
@@ -708,8 +768,9 @@ class _GraphPairs:
     ) -> IntArray:
         """Length of the path from ``a`` to ``b`` (the same for every profile)."""
         profile_of(profile)
-        measured = self.travel.weight == "travel_time"
-        return round_metres(self._lookup(a, b, measured=measured))
+        if self.travel.weight == "travel_time":
+            return round_metres(self._lengths(a, b))
+        return round_metres(self._lookup(a, b))
 
     def speed_bound_mps(self, profile: TravelProfile | str) -> float | None:
         """See :meth:`RoadGraphTravel.pairs`."""
