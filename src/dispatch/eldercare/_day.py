@@ -13,8 +13,15 @@
    A district is routed in two rounds (:mod:`dispatch.eldercare._parts`):
    a first plan for every kitchen with its own couriers, then zones of
    neighbouring kitchens improving on those routes, in parallel processes
-   when ``workers > 1``.
-4. Whatever the router leaves out is reported per elder too.
+   when ``workers > 1``. Before and after the zones, the tasks left out are
+   fitted into the routes of any courier with room, across zones
+   (:func:`dispatch.solver.fill_leftovers`); a zone never
+   ends worse than the routes it starts from (more served, priority by
+   priority, then shorter).
+4. Whatever the router leaves out is reported per elder too, with its
+   reason over the whole fleet: impossible for every courier alone (for
+   example ``time_window``), or ``cost: fleet busy`` (couriers could serve
+   it alone, none has room left).
 """
 
 from __future__ import annotations
@@ -33,14 +40,20 @@ from dispatch.eldercare._checks import instance_of
 from dispatch.eldercare._elder import Elder
 from dispatch.eldercare._kitchen import Kitchen, Slot
 from dispatch.eldercare._orders import DayOrders, MealOrder, meal_orders
-from dispatch.eldercare._parts import Part, first_round_parts, group_cells, kitchen_cells
+from dispatch.eldercare._parts import (
+    Part,
+    first_round_parts,
+    follow_routes,
+    group_cells,
+    kitchen_cells,
+)
 from dispatch.eldercare._routing import MIN_PART_TIME_S, process_pool, solve_parts
 from dispatch.eldercare._tasks import checkin_task, meal_task
 from dispatch.errors import InvalidInputError
 from dispatch.model import Courier, Problem, Task, TravelProfile
 from dispatch.model._checks import non_negative_int, optional, positive_int
 from dispatch.plan import Plan
-from dispatch.solver import SolveOptions
+from dispatch.solver import SolveOptions, fill_leftovers
 from dispatch.travel import TravelTimes
 
 __all__ = [
@@ -51,6 +64,9 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+#: Share of ``routing_time_s`` kept for fitting the zones' leftovers into routes at the end.
+LEFTOVER_SHARE = 0.1
 
 #: Fastest first: the planning profile of a day is the first one a courier has.
 _FASTEST_FIRST = (TravelProfile.CAR, TravelProfile.EBIKE, TravelProfile.BIKE, TravelProfile.WALK)
@@ -105,9 +121,12 @@ class DayOptions:
     routing_time_s
         When set, a wall-clock budget for the whole plan, in place of
         ``solve.time_limit_s``: the kitchens' first plans take what they
-        take (each search stops at its first solution), the zones share the
-        rest; each part's time limit is its share of the budget times
-        ``workers`` (see :func:`solve_parts`), at least ``MIN_PART_TIME_S``.
+        take (each search stops at its first solution), and so does fitting
+        in the leftovers; the zones share the rest but ``LEFTOVER_SHARE`` of
+        the budget (kept for the last leftovers); each part's time limit is
+        its share times ``workers`` (see :func:`solve_parts`), at least
+        ``MIN_PART_TIME_S``. When less than that share is left (a busy
+        machine), the zones are skipped and the plan stays as filled.
     workers
         Parts solved at once, each in its own process.
 
@@ -375,7 +394,7 @@ def route_day(
         task_ids=tuple(t.id for t in tasks), courier_ids=tuple(c.id for c in couriers)
     )
     budget_s = options.routing_time_s
-    with process_pool(options.workers) as pool:
+    with process_pool(options.workers, problem) as pool:
         if (options.meals_per_zone is None and zones) or not kitchens:
             last: tuple[Part, ...] = (everything,)
             plan = solve_parts(
@@ -406,20 +425,35 @@ def route_day(
             )
             logger.info("first round: %d parts in %.1f s", len(cells), time.perf_counter() - began)
             # Second round: zones of neighbouring kitchens (or each kitchen alone for the
-            # baseline) improve on it with the time left.
+            # baseline) improve on it with the time left. Pooled, the leftovers of the
+            # first round first go to any courier with room (whole fleet), each task then
+            # routed in the zone of its courier, and the zones' leftovers once more at the
+            # end, with their reasons over the whole fleet.
             last = group_cells(problem, cells, options.meals_per_zone or 1) if zones else cells
-            left_s = None
+            if zones:
+                plan = fill_leftovers(problem, plan)
+                last = follow_routes(last, plan)
+                logger.info("leftovers filled in %.1f s", time.perf_counter() - began)
+            left_s, reserve_s = None, 0.0
             if budget_s is not None:
-                left_s = max(MIN_PART_TIME_S, budget_s - (time.perf_counter() - began))
-            plan = solve_parts(
-                problem,
-                last,
-                options.solve,
-                workers=options.workers,
-                budget_s=left_s,
-                warm_start=plan,
-                pool=pool,
-            )
+                reserve_s = LEFTOVER_SHARE * budget_s if zones else 0.0
+                left_s = budget_s - reserve_s - (time.perf_counter() - began)
+            if zones and left_s is not None and left_s < reserve_s:
+                # A busy machine: parts would get only their minimum time and barely move
+                # (each keeps its start anyway), so the plan keeps to its budget instead.
+                logger.info("no time left for the zones (%.1f s); the plan stays as filled", left_s)
+            else:
+                plan = solve_parts(
+                    problem,
+                    last,
+                    options.solve,
+                    workers=options.workers,
+                    budget_s=None if left_s is None else max(MIN_PART_TIME_S, left_s),
+                    warm_start=plan,
+                    pool=pool,
+                )
+            if zones:
+                plan = fill_leftovers(problem, plan)
     logger.info("routed in %.1f s (%d parts last)", time.perf_counter() - began, len(last))
     slots = {o.id: o.slot for o in orders.delivered}
 

@@ -35,6 +35,7 @@ from dispatch.eldercare._ortools_flow import transport
 from dispatch.errors import InvalidInputError, UnknownReferenceError
 from dispatch.model import Location, MealDelivery, Problem, Task, TravelProfile, Visit
 from dispatch.partition._zones import Zones
+from dispatch.plan import Plan
 from dispatch.travel import local_xy_m
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "Part",
     "bisect",
     "first_round_parts",
+    "follow_routes",
     "group_cells",
     "kitchen_cells",
 ]
@@ -362,3 +364,45 @@ def first_round_parts(
             out.extend(Part(task_ids=tasks[p], courier_ids=tuple(crews[p])) for p in range(count))
         out.extend(Part(task_ids=(), courier_ids=(c,)) for c in own)
     return out
+
+
+def follow_routes(parts: Sequence[Part], plan: Plan) -> tuple[Part, ...]:
+    """``parts`` with every task on a route moved to the part of the courier serving it.
+
+    Then each route of ``plan`` lies within one part (the condition for
+    starting the parts from it); tasks left out stay where they were.
+
+    Examples
+    --------
+    >>> from dispatch.plan import ObjectiveParts, PlannedStop, Route, SolveStatus, StopRole
+    >>> def stop(role, ref):
+    ...     return PlannedStop(role=role, ref=ref, arrival_s=0, start_s=0, departure_s=0,
+    ...                        load_after=(0,))
+    >>> route = Route(courier_id="c1", stops=(stop(StopRole.START, "c1"),
+    ...     stop(StopRole.VISIT, "v0"), stop(StopRole.END, "c1")), distance_m=0, duration_s=0)
+    >>> plan = Plan(routes=(route,), unassigned=(), status=SolveStatus.FEASIBLE, runtime_s=0.0,
+    ...             objective=ObjectiveParts(distance_m=0, fixed_cost=0, penalty=0))
+    >>> parts = [Part(task_ids=("v0", "v1"), courier_ids=("c0",)),
+    ...          Part(task_ids=("v2",), courier_ids=("c1",))]
+    >>> [p.task_ids for p in follow_routes(parts, plan)]
+    [('v1',), ('v2', 'v0')]
+    """
+    part_of = {c: k for k, part in enumerate(parts) for c in part.courier_ids}
+    moved = {
+        t: part_of[route.courier_id]
+        for route in plan.routes
+        if route.courier_id in part_of
+        for t in route.task_ids
+    }
+    home = {t: k for k, part in enumerate(parts) for t in part.task_ids}
+    arrivals: list[list[str]] = [[] for _ in parts]
+    for task_id, k in moved.items():
+        if home.get(task_id) != k:
+            arrivals[k].append(task_id)
+    return tuple(
+        Part(
+            task_ids=(*(t for t in part.task_ids if moved.get(t, k) == k), *arrivals[k]),
+            courier_ids=part.courier_ids,
+        )
+        for k, part in enumerate(parts)
+    )

@@ -13,6 +13,7 @@ import contextlib
 import logging
 import multiprocessing
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 
 import attrs
@@ -23,7 +24,7 @@ from dispatch.model import Problem
 from dispatch.plan import ObjectiveParts, Plan, SolveStatus
 from dispatch.solver import SolveOptions, solve
 
-__all__ = ["MIN_PART_TIME_S", "process_pool", "solve_parts"]
+__all__ = ["MIN_PART_TIME_S", "SharedPool", "process_pool", "solve_parts"]
 
 logger = logging.getLogger(__name__)
 
@@ -73,11 +74,16 @@ def _restrict(plan: Plan, part: Part) -> Plan:
 
 
 def _better(problem: Problem, new: Plan, old: Plan) -> Plan:
-    """The plan serving more (by priority), then the shorter; ``new`` on a tie."""
+    """The plan serving more, priority by priority (the highest first), then the shorter.
 
-    def key(plan: Plan) -> tuple[int, int]:
-        served = sum(problem.task(t).priority for t in plan.assigned_task_ids())
-        return (-served, plan.distance_m)
+    Lexicographic: a plan that serves one meal fewer is worse whatever
+    check-ins it gains. ``new`` on a tie; ``old`` when ``new`` is infeasible.
+    """
+    levels = sorted({t.priority for t in problem.tasks}, reverse=True)
+
+    def key(plan: Plan) -> tuple[int, ...]:
+        served = Counter(problem.task(t).priority for t in plan.assigned_task_ids())
+        return (*(-served[p] for p in levels), plan.distance_m)
 
     if not new.is_feasible():
         return old
@@ -92,7 +98,7 @@ def solve_parts(
     workers: int = 1,
     budget_s: float | None = None,
     warm_start: Plan | None = None,
-    pool: concurrent.futures.Executor | None = None,
+    pool: SharedPool | None = None,
 ) -> Plan:
     """Solve each part's tasks with its couriers and put the plans together.
 
@@ -108,14 +114,7 @@ def solve_parts(
     the search finds nothing better.
     """
     started = time.perf_counter()
-    subs = [
-        Problem(
-            tasks=[problem.task(t) for t in part.task_ids],
-            couriers=[problem.courier(c) for c in part.courier_ids],
-            travel=problem.travel,
-        )
-        for part in parts
-    ]
+    subs = [_sub_problem(problem, part) for part in parts]
     warm = [None if warm_start is None else _restrict(warm_start, p) for p in parts]
     order = sorted(range(len(subs)), key=lambda k: -len(subs[k].tasks))
     # Building a first plan takes about the square of the tasks; improving a warm start less.
@@ -123,12 +122,22 @@ def solve_parts(
     each = _part_options(subs, options, budget_s=budget_s, workers=workers, power=power)
     plans: list[Plan | None] = [None] * len(subs)
     if workers > 1 and len(subs) > 1:
+        shared = pool is not None and pool.problem is problem
         own = pool is None
-        executor = pool or concurrent.futures.ProcessPoolExecutor(
-            min(workers, len(subs)), mp_context=multiprocessing.get_context("spawn")
+        executor = (
+            pool.executor
+            if pool is not None
+            else concurrent.futures.ProcessPoolExecutor(
+                min(workers, len(subs)), mp_context=multiprocessing.get_context("spawn")
+            )
         )
         try:
-            futures = {k: executor.submit(_solve_one, subs[k], each[k], warm[k]) for k in order}
+            futures = {
+                k: executor.submit(_solve_shared, parts[k], each[k], warm[k])
+                if shared
+                else executor.submit(_solve_one, subs[k], each[k], warm[k])
+                for k in order
+            }
             for k, future in futures.items():
                 plans[k] = future.result()
         finally:
@@ -178,6 +187,36 @@ def solve_parts(
     )
 
 
+#: The whole problem of the day, in a worker process of :func:`process_pool`.
+_SHARED: list[Problem] = []
+
+
+def _adopt(problem: Problem) -> None:
+    """Worker initialiser: keep the whole problem, so each part is sent as ids only."""
+    _SHARED[:] = [problem]
+
+
+def _sub_problem(problem: Problem, part: Part) -> Problem:
+    return Problem(
+        tasks=[problem.task(t) for t in part.task_ids],
+        couriers=[problem.courier(c) for c in part.courier_ids],
+        travel=problem.travel,
+    )
+
+
+def _solve_shared(part: Part, options: SolveOptions, warm: Plan | None) -> Plan:
+    """:func:`_solve_one` of ``part`` of the problem the worker adopted."""
+    return _solve_one(_sub_problem(_SHARED[0], part), options, warm)
+
+
+@attrs.frozen(eq=False)
+class SharedPool:
+    """Worker processes that hold ``problem`` (sent once, not with every part)."""
+
+    executor: concurrent.futures.Executor
+    problem: Problem
+
+
 def _solve_one(problem: Problem, options: SolveOptions, warm: Plan | None) -> Plan:
     """``solve`` from ``warm`` when it has routes (picklable for worker processes)."""
     if warm is not None and warm.routes:
@@ -186,11 +225,17 @@ def _solve_one(problem: Problem, options: SolveOptions, warm: Plan | None) -> Pl
 
 
 @contextlib.contextmanager
-def process_pool(workers: int) -> Iterator[concurrent.futures.Executor | None]:
-    """A pool of ``workers`` spawned processes shared by the rounds (None for one worker)."""
+def process_pool(workers: int, problem: Problem) -> Iterator[SharedPool | None]:
+    """A pool of ``workers`` spawned processes holding ``problem`` (None for one worker).
+
+    The rounds share it; each worker receives the problem (and its travel
+    table, megabytes for a district) once, then only the ids of each part.
+    """
     if workers <= 1:
         yield None
         return
     context = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-        yield pool
+    with concurrent.futures.ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_adopt, initargs=(problem,)
+    ) as pool:
+        yield SharedPool(executor=pool, problem=problem)
