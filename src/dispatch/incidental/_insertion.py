@@ -27,7 +27,7 @@ Between the pickup and the drop-off the push must stay within the range minimum 
 ``latest[k] - start[k] + W[k]`` over ``k = i+1..j`` (``W`` = prefix sums of waits, offset by
 ``W[i]``), kept as a running AND along ``j``; the push reaching the drop-off is
 ``max(delta - (W[j] - W[i]), 0)``. So each ``(i, j)`` costs O(1) after O(m) work per route
-and candidate, every step vectorised over positions and candidates.
+and candidate.
 
 Travel that breaks the triangle inequality can make ``delta`` negative: the stops after the
 pickup may then start earlier. With ``earliest_s`` (the opening of the window containing each
@@ -49,14 +49,15 @@ rides; the matcher must re-verify the final route by exact simulation.
 
 Performance
 -----------
-:func:`best_insertions` sorts candidates by route length and evaluates them in chunks of
-``(m+1, m+1, C)`` arrays, the candidate axis last so that numpy's inner loops run over
-candidates; the time, capacity and budget rules become bool grids. Measured on the 2-core
-development machine (numpy 2.4), 100,000 candidates on 1,000 routes of 11-13 stops, default
-``chunk_size`` 2048, best / median of 7 runs: 0.32 s / 0.34 s while the machine was nearly
-idle (load 0.5), 0.42 s / 0.46 s while other jobs kept both cores busy (load 2); with
-``earliest_s`` 0.35 s / 0.37 s and 0.52 s / 0.57 s. Building the arrays is not included.
-``python -m tests.incidental.test_insertion`` measures it.
+The kernel is compiled (:mod:`dispatch.incidental._kernels`, numba): per candidate, O(m)
+arrays over positions, then the cells row by row, each row ending at the first ``j`` whose
+push some point ``i+1..j`` cannot absorb, and skipping rows and cells that cannot beat the
+cheapest cell found. On the 2-core development machine, 100,000 candidates on 1,000 routes
+of 11-13 stops take 0.19 s (median of 7 runs, 70 % feasible, both cores busy with other
+jobs, load 3.3), against 0.42-0.46 s for the earlier numpy kernel at load 2; the first call
+in a process loads the compiled code from numba's cache (or compiles it, see
+:mod:`dispatch.incidental._kernels`). ``python -m tests.incidental.test_insertion``
+measures it.
 
 Examples
 --------
@@ -118,7 +119,6 @@ other time must lie within ``[-UNBOUNDED_S, UNBOUNDED_S]``, which keeps int64 su
 MAX_STOPS: Final = 1000
 """Most stops a route may have (the kernel's work grows with the square of it)."""
 
-_HUGE: Final = 2**62  # masks range minima and maxima; never added to anything
 _NO_COST: Final = np.iinfo(np.int64).max
 
 
@@ -943,245 +943,10 @@ def _infeasible(reason: InsertionReason) -> Insertion:
 # --- the kernel ----------------------------------------------------------------------------------
 
 
-@attrs.frozen(eq=False)
-class _Tables:
-    """Derived route arrays, transposed to ``(W, R)`` so that gathering the routes of a chunk
-    gives contiguous ``(n, C)`` arrays; likewise the candidates' travel, ``(W, K)``."""
-
-    departure_s: IntArray  # start + service of each point
-    leg_s: IntArray  # (W-1, R)
-    arrival_s: IntArray  # arrival at each point (point 0: its start)
-    prefix_wait_s: IntArray  # W[k]: waiting at points 1..k
-    forward_slack_s: IntArray  # F[k]: largest push of the arrival at k
-    slack_key: IntArray  # latest - start + W: a push (plus W[i]) must not exceed it up to j
-    early_key: IntArray | None  # earliest - start + W, range-maximised; None: no earliest_s
-    headroom_after: IntArray  # (dims, W, R): capacity - load_after
-    to_pickup_s: IntArray
-    from_pickup_s: IntArray
-    to_dropoff_s: IntArray
-    from_dropoff_s: IntArray
-
-
-def _tables(routes: RouteBatch, cands: CandidateBatch) -> _Tables:
-    start = routes.start_s
-    n_routes, width = start.shape
-    live = np.arange(width)[None, :] <= routes.n_stops[:, None] + 1
-    arrival = start.copy()
-    arrival[:, 1:] = start[:, :-1] + routes.service_s[:, :-1] + routes.leg_s
-    wait = np.where(live, start - arrival, 0)
-    prefix = np.cumsum(wait, axis=1)
-    slack = routes.latest_s - start
-    forward = np.empty_like(start)
-    after = np.full(n_routes, _HUGE, dtype=np.int64)
-    for k in range(width - 1, -1, -1):
-        after = np.where(live[:, k], wait[:, k] + np.minimum(slack[:, k], after), _HUGE)
-        forward[:, k] = after
-    early = None if routes.earliest_s is None else routes.earliest_s - start + prefix
-
-    def t(array: IntArray) -> IntArray:
-        return np.ascontiguousarray(array.T)
-
-    return _Tables(
-        departure_s=t(start + routes.service_s),
-        leg_s=t(routes.leg_s),
-        arrival_s=t(arrival),
-        prefix_wait_s=t(prefix),
-        forward_slack_s=t(forward),
-        slack_key=t(slack + prefix),
-        early_key=None if early is None else t(early),
-        headroom_after=np.ascontiguousarray(
-            (routes.capacity[:, None, :] - routes.load_after).transpose(2, 1, 0)
-        ),
-        to_pickup_s=t(cands.to_pickup_s),
-        from_pickup_s=t(cands.from_pickup_s),
-        to_dropoff_s=t(cands.to_dropoff_s),
-        from_dropoff_s=t(cands.from_dropoff_s),
-    )
-
-
-@attrs.frozen(eq=False)
-class _Chunk:
-    """The cells ``(i, j)`` of ``C`` candidates, ``n`` positions each way.
-
-    The candidate axis comes last, so that numpy's inner loops run over candidates: grids are
-    ``(n, n, C)`` (``[i, j, c]``), per-position arrays ``(n, C)``. The drop-off after
-    ``j > i`` is reached at ``max(push_key[i], reach[i, j]) + dropoff_offset[j]``; right after
-    the pickup (``i == j``) at ``together_arrival_s[i]``.
-    """
-
-    valid: BoolArray  # i <= j <= m
-    time_ok: BoolArray  # time rules hold (false outside valid)
-    capacity_ok: BoolArray
-    remaining_s: IntArray  # (C,) detour budget left
-    pickup_cost: IntArray  # added busy time of the pickup after i, plus both services
-    dropoff_cost: IntArray  # added busy time of the drop-off after j (apart from the pickup)
-    together_cost: IntArray  # added busy time of both, back to back, after i
-    pickup_start_s: IntArray
-    push_key: IntArray  # push of the arrival at i+1 by the pickup, plus W[i]
-    reach: IntArray | None  # grid: range max of earliest - start + W over i+1..j; None: W[j]
-    prefix_wait_s: IntArray  # W
-    dropoff_offset: IntArray  # departure from j - W[j] + travel j -> drop-off
-    together_arrival_s: IntArray
-    dropoff_opens_s: IntArray  # (C,)
-
-    def budget_ok(self) -> BoolArray:
-        """``(n, n, C)``: the cell's added busy time fits the remaining detour budget."""
-        n = self.pickup_cost.shape[0]
-        pos = np.arange(n)
-        ok = self.dropoff_cost[None, :, :] <= (self.remaining_s - self.pickup_cost)[:, None, :]
-        ok[pos, pos, :] = self.together_cost <= self.remaining_s
-        return ok
-
-    def cost(self, *, keyed: bool = False) -> IntArray:
-        """``(n, n, C)`` added busy time of every cell.
-
-        ``keyed``: times ``n * n`` plus the cell's index ``i * n + j``, so that the minimum
-        key names the cheapest cell, the first in row-major order on ties (no overflow:
-        costs stay below 2**43 and ``n <= MAX_STOPS + 1``).
-        """
-        n = self.pickup_cost.shape[0]
-        pos = np.arange(n)
-        scale, row, col = (n * n, pos * n, pos) if keyed else (1, 0 * pos, 0 * pos)
-        per_i = self.pickup_cost * scale + row[:, None]
-        per_j = self.dropoff_cost * scale + col[:, None]
-        cost = per_i[:, None, :] + per_j[None, :, :]
-        cost[pos, pos, :] = self.together_cost * scale + (row + col)[:, None]
-        return cost
-
-    def dropoff_start_s(self, i: IntArray, j: IntArray, c: IntArray) -> IntArray:
-        """Drop-off starts of cells ``(i, j, c)`` (broadcast index arrays)."""
-        reach = self.prefix_wait_s[j, c] if self.reach is None else self.reach[i, j, c]
-        apart = np.maximum(self.push_key[i, c], reach) + self.dropoff_offset[j, c]
-        arrival = np.where(i == j, self.together_arrival_s[i, c], apart)
-        start: IntArray = np.maximum(arrival, self.dropoff_opens_s[c])
-        return start
-
-
-def _running(op: np.ufunc, grid: npt.NDArray[Any]) -> None:
-    """``op.accumulate(grid, axis=1)`` in place, a column at a time: for ``(n, n, C)`` grids
-    with short ``n`` this is many times faster than numpy's accumulate along a middle axis."""
-    for j in range(1, grid.shape[1]):
-        op(grid[:, j - 1], grid[:, j], out=grid[:, j])
-
-
-def _evaluate(
-    routes: RouteBatch, tables: _Tables, cands: CandidateBatch, rows: IntArray, n: int
-) -> _Chunk:
-    """Every ``(i, j)`` in ``0..n-1`` of candidates ``rows`` (routes of at most n-1 stops).
-
-    Each time rule becomes a comparison of a per-``i`` with a per-``j`` array (or a running
-    AND along ``j``), so the grids are bool; only routes with ``earliest_s`` need an int64
-    range maximum.
-    """
-    r = cands.route[rows]
-
-    def route_points(table: IntArray, first: int = 0) -> IntArray:  # (W, R) -> (n, C)
-        return np.take(table[first : first + n], r, axis=1)
-
-    def errand_points(table: IntArray, first: int = 0) -> IntArray:  # (W, K) -> (n, C)
-        return np.take(table[first : first + n], rows, axis=1)
-
-    pos = np.arange(n)
-    upper = (pos[:, None] < pos[None, :])[:, :, None]  # i < j
-    diag = (pos, pos, slice(None))
-
-    dep = route_points(tables.departure_s)  # leaving i (or j)
-    leg = route_points(tables.leg_s)  # travel i -> i+1 now
-    arrival_next = route_points(tables.arrival_s, 1)  # arrival at i+1 now
-    slack_next = route_points(tables.forward_slack_s, 1)
-    prefix = route_points(tables.prefix_wait_s)
-    to_p, from_p = errand_points(tables.to_pickup_s), errand_points(tables.from_pickup_s, 1)
-    to_d, from_d = errand_points(tables.to_dropoff_s), errand_points(tables.from_dropoff_s, 1)
-    service_p, service_d = cands.pickup_service_s[rows], cands.dropoff_service_s[rows]
-    pickup_to_dropoff = cands.pickup_to_dropoff_s[rows]
-    opens_d, closes_d = cands.dropoff_window_s[rows, 0], cands.dropoff_window_s[rows, 1]
-
-    pickup_start = np.maximum(dep + to_p, cands.pickup_window_s[rows, 0])
-    pickup_done = pickup_start + service_p
-    push_key = pickup_done + from_p - arrival_next + prefix
-
-    # Latest drop-off start allowed by the pickup side (its window, the ride; -HUGE when the
-    # pickup misses its window) and by the route after j (the forward slack at j+1).
-    before = np.minimum(closes_d, pickup_done + cands.max_ride_s[rows])
-    pickup_ok = (pickup_start <= cands.pickup_window_s[rows, 1]) & (opens_d <= before)
-    arrive_from = None if cands.arrival_from_s is None else cands.arrival_from_s[rows]
-    if arrive_from is not None:  # an earlier window still open on arrival is used instead
-        pickup_ok &= dep + to_p >= arrive_from[:, 0]
-    before = np.where(pickup_ok, before, -_HUGE)
-    after = slack_next + arrival_next - service_d - from_d
-    after = np.where(opens_d <= after, after, -_HUGE)
-
-    # i < j: points i+1..j absorb the push while it fits latest - start + W (a running AND
-    # along j), and the drop-off is reached at max(push_key[i], reach[i, j]) + offset[j],
-    # where reach = W[j] without earliest_s.
-    offset = dep - prefix + to_d
-    time_ok = route_points(tables.slack_key)[None, :, :] >= push_key[:, None, :]
-    time_ok |= ~upper
-    _running(np.logical_and, time_ok)
-    reach: IntArray | None = None
-    if tables.early_key is None:
-        unpushed = dep + to_d  # the drop-off arrival when the push is absorbed before j
-        bound = np.where(unpushed <= after, after - offset, -_HUGE)
-        time_ok &= push_key[:, None, :] <= bound[None, :, :]
-        time_ok &= offset[None, :, :] <= (before - push_key)[:, None, :]
-        time_ok &= unpushed[None, :, :] <= before[:, None, :]
-        if arrive_from is not None:  # the drop-off arrival is max(push + offset, unpushed)
-            time_ok &= (push_key[:, None, :] + offset[None, :, :] >= arrive_from[:, 1]) | (
-                unpushed[None, :, :] >= arrive_from[:, 1]
-            )
-    else:
-        early = route_points(tables.early_key)
-        reach = np.where(upper, early[None, :, :], -_HUGE)
-        _running(np.maximum, reach)
-        arrival = np.maximum(reach, push_key[:, None, :]) + offset[None, :, :]
-        time_ok &= arrival <= before[:, None, :]
-        time_ok &= arrival <= after[None, :, :]
-        if arrive_from is not None:
-            time_ok &= arrival >= arrive_from[:, 1]
-    together_arrival = pickup_done + pickup_to_dropoff
-    together_start = np.maximum(together_arrival, opens_d)
-    time_ok[diag] = (together_start <= before) & (together_start <= after)
-    if arrive_from is not None:
-        time_ok[diag] &= together_arrival >= arrive_from[:, 1]
-    valid = ~upper.transpose(1, 0, 2) & (pos[None, :, None] <= routes.n_stops[r])
-    time_ok &= valid
-
-    fits = np.ones((n, len(rows)), dtype=bool)
-    for d in range(cands.load.shape[1]):
-        fits &= cands.load[rows, d] <= route_points(tables.headroom_after[d])
-    first_misfit = np.full((n + 1, len(rows)), n)  # first k >= i where the load does not fit
-    for i in range(n - 1, -1, -1):
-        first_misfit[i] = np.where(fits[i], first_misfit[i + 1], i)
-    capacity_ok = pos[None, :, None] < first_misfit[:n, None, :]
-
-    services = service_p + service_d
-    pickup_cost = to_p + from_p - leg + services
-    dropoff_cost = to_d + from_d - leg
-    together_cost = to_p + pickup_to_dropoff + from_d - leg + services
-    remaining = routes.remaining_detour_s[r]
-
-    return _Chunk(
-        valid=valid,
-        time_ok=time_ok,
-        capacity_ok=capacity_ok,
-        remaining_s=remaining,
-        pickup_cost=pickup_cost,
-        dropoff_cost=dropoff_cost,
-        together_cost=together_cost,
-        pickup_start_s=pickup_start,
-        push_key=push_key,
-        reach=reach,
-        prefix_wait_s=prefix,
-        dropoff_offset=offset,
-        together_arrival_s=together_arrival,
-        dropoff_opens_s=opens_d,
-    )
-
-
 def _pick(
     time_ok: BoolArray, capacity_ok: BoolArray, budget_ok: BoolArray, key: IntArray
 ) -> tuple[npt.NDArray[np.int8], IntArray]:
-    """Reason and smallest feasible key (see :meth:`_Chunk.cost`) per candidate, from
+    """Reason and smallest feasible key (``cost * n * n + i * n + j``) per candidate, from
     ``(n, n, C)`` grids (the key is meaningless where not feasible)."""
     cells = time_ok.shape[0] * time_ok.shape[1]
     passed = time_ok.reshape(cells, -1)
@@ -1199,37 +964,74 @@ def _pick(
     return reason, best
 
 
-def _pick_within_budget(
-    time_ok: BoolArray, capacity_ok: BoolArray, key: IntArray, remaining_s: IntArray
-) -> tuple[npt.NDArray[np.int8], IntArray]:
-    """As :func:`_pick` with the budget rule "cost <= ``remaining_s``" (per candidate).
+def _run_kernel(
+    routes: RouteBatch,
+    cands: CandidateBatch,
+    grid: tuple[npt.NDArray[np.int8], IntArray, IntArray, IntArray] | None = None,
+) -> tuple[npt.NDArray[np.int8], IntArray, IntArray, IntArray, IntArray, IntArray]:
+    """The compiled kernel (:func:`dispatch.incidental._kernels.insertions`) on the batches.
 
-    A cell passes the budget exactly when its cost is at most the remaining budget, so the
-    cheapest cell meeting time and capacity is feasible if any is, and is then the one
-    :func:`_pick` finds: no budget grid is needed.
+    ``grid``: ``(n, n)`` reason, cost and drop-off start and ``(n,)`` pickup start arrays
+    to fill for a single candidate.
     """
-    cells = time_ok.shape[0] * time_ok.shape[1]
-    passed = time_ok.reshape(cells, -1)
-    any_time = passed.any(axis=0)
-    passed = passed & capacity_ok.reshape(cells, -1)
-    any_capacity = passed.any(axis=0)
-    best: IntArray = np.min(key.reshape(cells, -1), axis=0, where=passed, initial=_NO_COST)
-    feasible = any_capacity & (best // cells <= remaining_s)
-    reason = np.select(
-        [feasible, any_capacity, any_time],
-        [InsertionReason.FEASIBLE, InsertionReason.DETOUR, InsertionReason.CAPACITY],
-        InsertionReason.TIME,
-    ).astype(np.int8)
-    return reason, best
+    from dispatch.incidental import _kernels  # numba: imported on first use, not with dispatch
+
+    has_earliest = routes.earliest_s is not None
+    earliest = routes.start_s if routes.earliest_s is None else routes.earliest_s
+    c = np.ascontiguousarray  # one compiled signature: C-contiguous arrays only
+    tables = _kernels.route_tables(
+        c(routes.n_stops),
+        c(routes.start_s),
+        c(routes.latest_s),
+        c(routes.service_s),
+        c(routes.leg_s),
+        c(earliest),
+    )
+    has_arrival_from = cands.arrival_from_s is not None
+    arrival_from = cands.pickup_window_s if cands.arrival_from_s is None else cands.arrival_from_s
+    if grid is None:
+        empty = np.zeros((0, 0), np.int64)
+        grid = (np.zeros((0, 0), np.int8), empty, np.zeros(0, np.int64), empty)
+    grid_reason, grid_cost, grid_pickup, grid_dropoff = grid
+    result: tuple[npt.NDArray[np.int8], IntArray, IntArray, IntArray, IntArray, IntArray] = (
+        _kernels.insertions(
+            c(cands.route),
+            c(routes.n_stops),
+            c(routes.start_s),
+            c(routes.service_s),
+            c(routes.leg_s),
+            c(routes.load_after),
+            c(routes.capacity),
+            c(routes.remaining_detour_s),
+            tables,
+            has_earliest,
+            c(cands.pickup_window_s),
+            c(cands.dropoff_window_s),
+            c(cands.pickup_service_s),
+            c(cands.dropoff_service_s),
+            c(cands.load),
+            c(cands.max_ride_s),
+            c(cands.to_pickup_s),
+            c(cands.from_pickup_s),
+            c(cands.to_dropoff_s),
+            c(cands.from_dropoff_s),
+            c(cands.pickup_to_dropoff_s),
+            c(arrival_from),
+            has_arrival_from,
+            grid_reason,
+            grid_cost,
+            grid_pickup,
+            grid_dropoff,
+        )
+    )
+    return result
 
 
-def best_insertions(
-    routes: RouteBatch, candidates: CandidateBatch, *, chunk_size: int = 2048
-) -> InsertionResult:
-    """The cheapest feasible insertion of every candidate, evaluated in vectorised chunks.
+def best_insertions(routes: RouteBatch, candidates: CandidateBatch) -> InsertionResult:
+    """The cheapest feasible insertion of every candidate.
 
-    Candidates are sorted by route length and taken ``chunk_size`` at a time, each chunk
-    padded to its longest route: ``(m+1, m+1, chunk_size)`` arrays per step.
+    Each candidate's cells ``(i, j)`` are scanned row by row in compiled code
+    (:mod:`dispatch.incidental._kernels`), with the rules of the module docstring.
 
     Parameters
     ----------
@@ -1237,9 +1039,6 @@ def best_insertions(
         The routes, one row each.
     candidates
         The (errand, route row) pairs; travel arrays as wide as ``routes``.
-    chunk_size
-        Candidates per vectorised step; memory is about 20 bytes per cell (40 with
-        ``earliest_s``), ``chunk_size * (m+1)**2`` cells.
 
     Returns
     -------
@@ -1267,58 +1066,34 @@ def best_insertions(
     >>> result.added_busy_s.tolist(), result.dropoff_start_s.tolist()
     ([0, 0, 0], [15, 0, 0])
     """
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
-        raise InvalidInputError("chunk_size", f"must be an int >= 1, got {chunk_size!r}")
     _check_pairing(routes, candidates)
-    return best_insertions_trusted(routes, candidates, chunk_size=chunk_size)
+    return best_insertions_trusted(routes, candidates)
 
 
-def best_insertions_trusted(
-    routes: RouteBatch, candidates: CandidateBatch, *, chunk_size: int = 2048
-) -> InsertionResult:
+def best_insertions_trusted(routes: RouteBatch, candidates: CandidateBatch) -> InsertionResult:
     """:func:`best_insertions` without checking that the candidates fit the routes.
 
     For callers that build both batches themselves (see :meth:`RouteBatch.trusted`).
     """
-    count = len(candidates)
-    reason = np.zeros(count, dtype=np.int8)
-    out = {
-        name: np.zeros(count, dtype=np.int64)
-        for name in (
-            "pickup_after",
-            "dropoff_after",
-            "added_busy_s",
-            "pickup_start_s",
-            "dropoff_start_s",
+    if len(candidates) == 0:
+        zeros = np.zeros(0, dtype=np.int64)
+        return InsertionResult(
+            reason=np.zeros(0, dtype=np.int8),
+            pickup_after=zeros,
+            dropoff_after=zeros,
+            added_busy_s=zeros,
+            pickup_start_s=zeros,
+            dropoff_start_s=zeros,
         )
-    }
-    if count == 0:
-        return InsertionResult(reason=reason, **out)
-    tables = _tables(routes, candidates)
-    lengths = routes.n_stops[candidates.route]
-    order = np.argsort(lengths, kind="stable")
-    for low in range(0, count, chunk_size):
-        rows = order[low : low + chunk_size]
-        n = int(lengths[rows[-1]]) + 1
-        chunk = _evaluate(routes, tables, candidates, rows, n)
-        key = chunk.cost(keyed=True)
-        part, best = _pick_within_budget(chunk.time_ok, chunk.capacity_ok, key, chunk.remaining_s)
-        feasible = part == InsertionReason.FEASIBLE
-        c = np.arange(len(rows))
-        cost, cell = np.divmod(np.where(feasible, best, 0), n * n)
-        i, j = np.divmod(cell, n)
-        reason[rows] = part
-        found = {
-            "pickup_after": i,
-            "dropoff_after": j,
-            "added_busy_s": cost,
-            "pickup_start_s": chunk.pickup_start_s[i, c],
-            "dropoff_start_s": chunk.dropoff_start_s(i, j, c),
-        }
-        for name, values in found.items():
-            blank = -1 if name.endswith("_after") else 0
-            out[name][rows] = np.where(feasible, values, blank)
-    return InsertionResult(reason=reason, **out)
+    reason, i, j, cost, pickup_start, dropoff_start = _run_kernel(routes, candidates)
+    return InsertionResult(
+        reason=reason,
+        pickup_after=i,
+        dropoff_after=j,
+        added_busy_s=cost,
+        pickup_start_s=pickup_start,
+        dropoff_start_s=dropoff_start,
+    )
 
 
 def insertion_grid(route: RouteArrays, errand: ErrandArrays) -> InsertionGrid:
@@ -1359,26 +1134,14 @@ def insertion_grid(route: RouteArrays, errand: ErrandArrays) -> InsertionGrid:
     candidates = CandidateBatch.stack(routes, [0], [errand])
     _check_pairing(routes, candidates)
     n = route.n_stops + 1
-    rows = np.zeros(1, dtype=np.int64)
-    chunk = _evaluate(routes, _tables(routes, candidates), candidates, rows, n)
-    valid, time_ok = chunk.valid[:, :, 0], chunk.time_ok[:, :, 0]
-    capacity_ok = time_ok & chunk.capacity_ok[:, :, 0]
-    reason = np.select(
-        [~valid, ~time_ok, ~capacity_ok, ~chunk.budget_ok()[:, :, 0]],
-        [
-            InsertionReason.ORDER,
-            InsertionReason.TIME,
-            InsertionReason.CAPACITY,
-            InsertionReason.DETOUR,
-        ],
-        InsertionReason.FEASIBLE,
-    ).astype(np.int8)
-    pos = np.arange(n)
-    zero = np.zeros(1, dtype=np.int64)
-    dropoff_start = chunk.dropoff_start_s(pos[:, None], pos[None, :], zero)
+    reason = np.full((n, n), InsertionReason.ORDER, dtype=np.int8)
+    cost = np.zeros((n, n), dtype=np.int64)
+    pickup_start = np.zeros(n, dtype=np.int64)
+    dropoff_start = np.zeros((n, n), dtype=np.int64)
+    _run_kernel(routes, candidates, (reason, cost, pickup_start, dropoff_start))
     return InsertionGrid(
         reason=reason,
-        added_busy_s=np.where(valid, chunk.cost()[:, :, 0], 0),
-        pickup_start_s=chunk.pickup_start_s[:, 0],
-        dropoff_start_s=np.where(valid, dropoff_start, 0),
+        added_busy_s=cost,
+        pickup_start_s=pickup_start,
+        dropoff_start_s=dropoff_start,
     )

@@ -8,7 +8,7 @@ remaining stops and whose tasks are errands (or meal deliveries):
    route keeps only (errand, courier) pairs that pass a necessary condition
    on distance and time (:mod:`dispatch.incidental._pruning`); skills, kinds
    and caps are filtered exactly.
-3. **Pricing.** The vectorised forward-slack kernel
+3. **Pricing.** The compiled forward-slack kernel
    (:mod:`dispatch.incidental._insertion`) finds each pair's cheapest feasible
    insertion: added busy seconds, pickup and drop-off times.
 4. **Assignment.** A min-cost flow picks at most one courier per errand and
@@ -122,8 +122,6 @@ class MatchOptions:
         A pass stops after this many open errands in a row found no move: on a
         large day where every courier who could help is at its cap, the moves
         stop paying long before ``improve_limit`` errands are tried.
-    chunk_size
-        Candidates per vectorised kernel step.
 
     Examples
     --------
@@ -138,7 +136,6 @@ class MatchOptions:
     value_per_priority_s: int = attrs.field(default=3600, validator=_positive)
     fairness_s: int = attrs.field(default=0, validator=_non_negative)
     max_rounds: int = attrs.field(default=64, validator=_positive)
-    chunk_size: int = attrs.field(default=1024, validator=_positive)
     improve: bool = attrs.field(default=True, validator=attrs.validators.instance_of(bool))
     improve_couriers: int = attrs.field(default=3, validator=_positive)
     improve_limit: int = attrs.field(default=100, validator=_non_negative)
@@ -309,42 +306,39 @@ def _travel_dense(
     dropoff: IntArray,
     code: int,
     durations: Callable[[IntArray, IntArray, int], IntArray],
-) -> tuple[IntArray, IntArray, IntArray, IntArray, IntArray]:
-    """Candidates' travel read from the dense table of profile ``code``.
+    out: tuple[IntArray, IntArray, IntArray, IntArray, IntArray],
+    rows: IntArray,
+) -> None:
+    """Candidates' travel read from the dense table of profile ``code``, in compiled code.
 
-    ``points`` ``(W, S)`` are the locations of each candidate's route points (``-1`` =
-    none: 0 s there), ``pickup`` and ``dropoff`` ``(S,)`` its errand's. Returns travel
-    to the pickup, to the drop-off, from the pickup, from the drop-off ``(W, S)``, and the
-    direct ride ``(S,)``. If a pair is unreachable, ``durations`` is asked for all of them
-    (the matcher's lookup raises the error naming it).
+    ``points`` ``(S, W)`` are the locations of each candidate's route points (``-1`` =
+    none: left at 0 s), ``pickup`` and ``dropoff`` ``(S,)`` its errand's. Fills rows
+    ``rows`` of ``out``: travel to the pickup, to the drop-off, from the pickup, from the
+    drop-off ``(K, W)``, and the direct ride ``(K,)``. If a pair is unreachable,
+    ``durations`` is asked for all of them (the matcher's lookup raises the error naming it).
     """
-    table = places.durations(code)
-    flat = table.reshape(-1)
-    n_places = table.shape[1]
-    valid = points >= 0
-    here = places.place[np.where(valid, points, 0)]
-    p_at, d_at = places.place[pickup], places.place[dropoff]
-    out = []
-    for index in (
-        here * n_places + p_at,
-        here * n_places + d_at,
-        p_at * n_places + here,
-        d_at * n_places + here,
-    ):
-        seconds = np.take(flat, index).astype(np.int64)
-        seconds *= valid
-        out.append(seconds)
-    ride = np.take(flat, p_at * n_places + d_at).astype(np.int64)
-    if min(int(x.min(initial=0)) for x in (*out, ride)) < 0:
+    from dispatch.incidental import _kernels  # numba: imported on first use, not with dispatch
+
+    smallest = _kernels.dense_travel(
+        _kernels.read_only(places.durations(code)),
+        places.transposed(code),
+        places.place,
+        points,
+        pickup,
+        dropoff,
+        rows,
+        *out,
+    )
+    if smallest < 0:
+        valid = points >= 0
         at = points[valid]
-        p_here = np.broadcast_to(pickup, points.shape)[valid]
-        d_here = np.broadcast_to(dropoff, points.shape)[valid]
+        p_here = np.broadcast_to(pickup[:, None], points.shape)[valid]
+        d_here = np.broadcast_to(dropoff[:, None], points.shape)[valid]
         durations(
             np.concatenate([at, at, p_here, d_here, pickup]),
             np.concatenate([p_here, d_here, at, at, dropoff]),
             code,
         )
-    return out[0], out[1], out[2], out[3], ride
 
 
 class Matcher:
@@ -806,30 +800,30 @@ class Matcher:
         k = errand.shape[0]
         facts = self._facts
         pick_loc, drop_loc = facts.pickup_loc[errand], facts.dropoff_loc[errand]
-        # Travel tables point-major, (W, K): the kernel reads them so (as ``.T`` of (K, W)).
-        to_pickup = np.zeros((width, k), np.int64)
-        from_pickup = np.zeros((width, k), np.int64)
-        to_dropoff = np.zeros((width, k), np.int64)
-        from_dropoff = np.zeros((width, k), np.int64)
+        to_pickup = np.zeros((k, width), np.int64)
+        from_pickup = np.zeros((k, width), np.int64)
+        to_dropoff = np.zeros((k, width), np.int64)
+        from_dropoff = np.zeros((k, width), np.int64)
         direct = np.zeros(k, np.int64)
         codes = np.array([self._profile_code[r.courier.profile] for r in routes], np.int64)
         for code in np.unique(codes).tolist():
             sel = np.flatnonzero(codes[row] == code) if len(routes) > 1 else np.arange(k)
-            points = loc[row[sel]].T  # (W, S)
+            points = loc[row[sel]]  # (S, W)
             if self._places is not None:
-                travel = _travel_dense(
-                    self._places, points, pick_loc[sel], drop_loc[sel], code, self._durations
+                _travel_dense(
+                    self._places,
+                    points,
+                    pick_loc[sel],
+                    drop_loc[sel],
+                    code,
+                    self._durations,
+                    (to_pickup, to_dropoff, from_pickup, from_dropoff, direct),
+                    sel,
                 )
-                if sel.size == k:
-                    to_pickup, to_dropoff, from_pickup, from_dropoff, direct = travel
-                else:
-                    to_pickup[:, sel], to_dropoff[:, sel] = travel[0], travel[1]
-                    from_pickup[:, sel], from_dropoff[:, sel] = travel[2], travel[3]
-                    direct[sel] = travel[4]
                 continue
-            b, a = np.nonzero(points >= 0)
+            a, b = np.nonzero(points >= 0)
             p_at, d_at = pick_loc[sel], drop_loc[sel]
-            here = points[b, a]
+            here = points[a, b]
             p_here, d_here = p_at[a], d_at[a]
             # One lookup for the four kinds of travel and the direct ride.
             seconds = self._durations(
@@ -838,11 +832,11 @@ class Matcher:
                 code,
             )
             m = here.size
-            cols = sel[a]
-            to_pickup[b, cols] = seconds[:m]
-            to_dropoff[b, cols] = seconds[m : 2 * m]
-            from_pickup[b, cols] = seconds[2 * m : 3 * m]
-            from_dropoff[b, cols] = seconds[3 * m : 4 * m]
+            cells = (sel[a], b)
+            to_pickup[cells] = seconds[:m]
+            to_dropoff[cells] = seconds[m : 2 * m]
+            from_pickup[cells] = seconds[2 * m : 3 * m]
+            from_dropoff[cells] = seconds[3 * m : 4 * m]
             direct[sel] = seconds[4 * m :]
         candidates = CandidateBatch.trusted(
             route=row.reshape(-1),
@@ -852,14 +846,14 @@ class Matcher:
             dropoff_service_s=facts.dropoff_service_s[errand],
             load=facts.load[errand],
             max_ride_s=np.minimum(facts.max_ride_s[errand], UNBOUNDED_S),
-            to_pickup_s=to_pickup.T,
-            from_pickup_s=from_pickup.T,
-            to_dropoff_s=to_dropoff.T,
-            from_dropoff_s=from_dropoff.T,
+            to_pickup_s=to_pickup,
+            from_pickup_s=from_pickup,
+            to_dropoff_s=to_dropoff,
+            from_dropoff_s=from_dropoff,
             pickup_to_dropoff_s=direct,
             arrival_from_s=entries if bool((entries > -UNBOUNDED_S).any()) else None,
         )
-        return best_insertions_trusted(batch, candidates, chunk_size=self.options.chunk_size)
+        return best_insertions_trusted(batch, candidates)
 
     def _route_batch(
         self, routes: Sequence[CourierRoute], budgets: bool

@@ -48,24 +48,27 @@ trees, and the survivors are checked again with true travel times.
 
 With a dense table among places (a :class:`~dispatch.travel.TravelTable`:
 every road node to every road node), the conditions are evaluated exactly, on
-true travel times, for every leg against every *stop group*: the errands'
-stops grouped by place and by the hour their windows open and close, each
-group standing for its members with the loosest of their windows and the
-smallest of their service times (so a group that fails, fails for each
-member). Each leg reads one row of the table for ``|P_k x|`` and one column
-for ``|x P_k+1|``; the groups that pass are expanded to their stops and each
-stop is checked on its own numbers. Unreachable places never admit a stop.
-This is a scan of ``legs x groups`` small integers, a few hundred million
-simple operations at 2,000 couriers and 5,000 errands, with no candidate
-generation at all, and it keeps exactly the pairs that pass conditions 1-3
-with true times, the set the first way ends with.
+true travel times, in compiled code (:mod:`dispatch.incidental._kernels`).
+The errands' stops are grouped by place and by the hour their windows open and
+close, each group standing for its members with the loosest of their windows
+and the smallest of their service times (so a group that fails, fails for each
+member). Each leg reads one row of the table for ``|P_k x|`` and one row of
+its transpose for ``|x P_k+1|``, for every place ``x`` at once, and keeps the
+places where condition 1 holds for the cheapest group there; the groups at
+those places are checked on their aggregates (conditions 1-3), and the stops
+of the groups that pass on their own numbers. Unreachable places never admit a
+stop. Per courier and errand only the first leg admitting the pickup and the
+last admitting the drop-off are kept, which is all the pairing below reads.
+This is a pass over ``legs x places with stops`` small integers, with no
+candidate generation at all, and it keeps exactly the pairs that pass
+conditions 1-3 with true times, the set the first way ends with.
 """
 
 from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -89,10 +92,7 @@ _GROUP_S = 3600
 #: Stand-in for "unreachable" in the dense path, above every clipped time (:func:`_clip_s`);
 #: the sums the conditions form stay far inside int32.
 _FAR_S = 2**28
-#: Cells (legs x stop groups) evaluated per block in the dense path.
-_BLOCK_CELLS = 1 << 20
-
-#: Threads scanning blocks in the dense path.
+#: Threads scanning legs in the dense path.
 _WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 #: ``exact_s(from_loc, to_loc, profile)``: true travel seconds, elementwise.
@@ -164,10 +164,26 @@ class PlaceTables:
     ``place[loc]`` is location ``loc``'s row; ``durations(code)`` is the square
     table of travel seconds among all places for the profile with that code
     (``LegTable.profile``), ``-1`` where there is no path.
+    :meth:`transposed` keeps each profile's table transposed once made, so that
+    travel *to* a place is read along a row too (as much memory again as the tables).
     """
 
     place: IntArray
     durations: Callable[[int], npt.NDArray[np.signedinteger[Any]]]
+    _transposed: dict[int, npt.NDArray[np.signedinteger[Any]]] = attrs.field(
+        factory=dict, init=False, repr=False
+    )
+
+    def transposed(self, code: int) -> npt.NDArray[np.signedinteger[Any]]:
+        """Profile ``code``'s table transposed, with one more row of zeros at the end (the
+        travel after an open end); made on first use and kept."""
+        from dispatch.incidental import _kernels  # numba: imported on first use
+
+        table = self._transposed.get(code)
+        if table is None:
+            made = _kernels.transpose(_kernels.read_only(self.durations(code)))
+            table = self._transposed[code] = _kernels.read_only(made)
+        return table
 
 
 def _stop_groups(stops: StopTable, place: IntArray) -> tuple[IntArray, IntArray, IntArray]:
@@ -195,8 +211,9 @@ _LegGroup = tuple[int, IntArray, IntArray, IntArray, IntArray, IntArray]
 
 
 def _legs_by_profile(legs: LegTable, places: PlaceTables) -> tuple[_LegGroup, ...]:
-    """Per profile: (code, legs by departure, their start places and each leg's row among
-    them, their end places and each leg's row among them, ``len(end places)`` for an open end).
+    """Per profile: (code, legs by courier and position on the route, their start places and
+    each leg's row among them, their end places and each leg's row among them,
+    ``len(end places)`` for an open end).
 
     Depends on the legs only, so it is kept with the table for later calls.
     """
@@ -206,7 +223,7 @@ def _legs_by_profile(legs: LegTable, places: PlaceTables) -> tuple[_LegGroup, ..
     out: list[_LegGroup] = []
     for code in np.unique(legs.profile).tolist():
         sel = np.flatnonzero(legs.profile == code)
-        sel = sel[np.argsort(legs.depart_s[sel], kind="stable")]
+        sel = sel[np.lexsort((legs.leg[sel], legs.courier[sel]))]  # each route's legs in order
         a_place, a_row = np.unique(places.place[legs.a_loc[sel]], return_inverse=True)
         closed = ~legs.open_end[sel]
         b_place, b_row = np.unique(places.place[legs.b_loc[sel][closed]], return_inverse=True)
@@ -217,122 +234,175 @@ def _legs_by_profile(legs: LegTable, places: PlaceTables) -> tuple[_LegGroup, ..
     return tuple(out)
 
 
-def _admitting_legs_dense(
-    legs: LegTable,
-    stops: StopTable,
-    places: PlaceTables,
-    transposed: dict[int, npt.NDArray[np.signedinteger[Any]]] | None = None,
-) -> tuple[IntArray, IntArray]:
-    """(stop, leg) pairs where the leg admits the stop by conditions 1-3 on true times.
+@attrs.frozen(eq=False)
+class _Groups:
+    """The stops of several stop tables, numbered in one sequence (table by table), and
+    their groups likewise, as the dense scan reads them.
 
-    ``transposed`` keeps each profile's table transposed (filled on first use) for a
-    second call with other stops on the same legs.
+    Per group: its place, loosest window, smallest services (int32 seconds), and its stops
+    (``members[member_first[g]:member_first[g + 1]]``). Per place: its groups
+    (``at_place[place_first[p]:place_first[p + 1]]``) and the smallest services among them
+    (``place_both_s``, ``_FAR_S`` where there is none); ``occupied`` lists the places with
+    groups. Per stop: its table's numbers.
     """
-    if len(stops) == 0 or len(legs) == 0:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    transposed = {} if transposed is None else transposed
-    group, order, starts = _stop_groups(stops, places.place)
-    n_groups = starts.size - 1
-    # Group aggregates: the loosest window, the smallest services (sound for every member).
-    col_place = np.empty(n_groups, np.int64)
-    col_place[group] = places.place[stops.loc]
-    e_min = np.full(n_groups, np.inf)
-    np.minimum.at(e_min, group, stops.earliest_s)
-    l_max = np.full(n_groups, -np.inf)
-    np.maximum.at(l_max, group, stops.latest_s)
-    svc = np.full(n_groups, np.inf)
-    np.minimum.at(svc, group, stops.service_s)
-    both = np.full(n_groups, np.inf)
-    np.minimum.at(both, group, stops.service_s + stops.other_service_s)
-    # Columns in order of their latest time, so a block of legs that all depart after
-    # some time only scans the columns still open then (a suffix).
-    by_late = np.argsort(l_max, kind="stable")
-    col_place, l_max = col_place[by_late], l_max[by_late]
-    g_early, g_late = _clip_s(e_min[by_late]), _clip_s(l_max)
-    g_svc, g_both = _clip_s(svc[by_late]), _clip_s(both[by_late])
 
+    stop_offset: IntArray  # where each table's stops start in the sequence (and the total)
+    place: IntArray
+    early_s: npt.NDArray[np.int32]
+    late_s: npt.NDArray[np.int32]
+    service_s: npt.NDArray[np.int32]
+    both_s: npt.NDArray[np.int32]
+    member_first: IntArray
+    members: IntArray
+    at_place: IntArray
+    place_first: IntArray
+    occupied: IntArray  # the places with groups, ascending
+    place_both_s: npt.NDArray[np.int32]
+    stop_early_s: FloatArray
+    stop_late_s: FloatArray
+    stop_service_s: FloatArray
+    stop_other_service_s: FloatArray
+
+    @staticmethod
+    def of(tables: Sequence[StopTable], place: IntArray, n_places: int) -> _Groups:
+        parts: list[list[FloatArray | IntArray]] = []
+        offset = 0
+        for stops in tables:
+            group, order, starts = _stop_groups(stops, place)
+            n_groups = starts.size - 1
+            # Group aggregates: the loosest window, the smallest services (sound for every
+            # member).
+            at = np.empty(n_groups, np.int64)
+            at[group] = place[stops.loc]
+            e_min = np.full(n_groups, np.inf)
+            np.minimum.at(e_min, group, stops.earliest_s)
+            l_max = np.full(n_groups, -np.inf)
+            np.maximum.at(l_max, group, stops.latest_s)
+            svc = np.full(n_groups, np.inf)
+            np.minimum.at(svc, group, stops.service_s)
+            both = np.full(n_groups, np.inf)
+            np.minimum.at(both, group, stops.service_s + stops.other_service_s)
+            parts.append([at, e_min, l_max, svc, both, order + offset, starts[:-1] + offset])
+            offset += len(stops)
+        at, e_min, l_max, svc, both, members, member_first = (
+            np.concatenate(x) for x in zip(*parts, strict=True)
+        )
+        by_place = np.argsort(at, kind="stable")
+        g_both = _clip_s(both)
+        place_both = np.full(n_places, _FAR_S, np.int32)
+        np.minimum.at(place_both, at, g_both)
+        return _Groups(
+            stop_offset=np.cumsum([0] + [len(stops) for stops in tables]),
+            place=at,
+            early_s=_clip_s(e_min),
+            late_s=_clip_s(l_max),
+            service_s=_clip_s(svc),
+            both_s=g_both,
+            member_first=np.append(member_first, offset),
+            members=members,
+            at_place=by_place,
+            place_first=np.searchsorted(at[by_place], np.arange(n_places + 1)),
+            occupied=np.unique(at),
+            place_both_s=place_both,
+            stop_early_s=np.concatenate([stops.earliest_s for stops in tables]),
+            stop_late_s=np.concatenate([stops.latest_s for stops in tables]),
+            stop_service_s=np.concatenate([stops.service_s for stops in tables]),
+            stop_other_service_s=np.concatenate([stops.other_service_s for stops in tables]),
+        )
+
+
+def _admitting_legs_dense(
+    legs: LegTable, pickups: StopTable, dropoffs: StopTable, places: PlaceTables
+) -> tuple[tuple[IntArray, IntArray], tuple[IntArray, IntArray]]:
+    """(stop, leg) pairs where the leg admits the stop by conditions 1-3 on true times:
+    for pickups the first such leg of each courier, for drop-offs the last.
+
+    Each leg reads its row of the table (``|P_k x|`` for every place ``x`` with stops) and
+    its row of the transposed table (``|x P_k+1|``); it keeps the places where condition 1
+    holds for the smallest services of any group there, checks the groups at those places
+    on their aggregates (conditions 1-3) and then the stops of the groups that pass on their
+    own numbers, all in compiled code (:func:`dispatch.incidental._kernels.admitted`). The
+    transposed tables are kept with ``places`` (see :meth:`PlaceTables.transposed`).
+    """
+    from dispatch.incidental import _kernels  # numba: imported on first use, not with dispatch
+
+    empty = (np.empty(0, np.int64), np.empty(0, np.int64))
+    if len(legs) == 0 or len(pickups) == 0 or len(dropoffs) == 0:
+        return empty, empty
+    by_profile = _legs_by_profile(legs, places)
+    n_places = int(places.durations(by_profile[0][0]).shape[0])
+    groups = _Groups.of((pickups, dropoffs), places.place, n_places)
+    keep_last = np.arange(int(groups.stop_offset[-1])) >= groups.stop_offset[1]
     leg_s = np.where(legs.open_end, 0.0, legs.travel_s)
     depart_all = _clip_s(legs.depart_s)
     late_all = _clip_s(legs.next_late_s)
     limit_all = _clip_s(legs.budget_s + leg_s)
-    found: list[tuple[IntArray, IntArray, npt.NDArray[np.int32], npt.NDArray[np.int32]]] = []
-    for code, sel, a_place, a_row, b_place, back_row in _legs_by_profile(legs, places):
-        table = places.durations(code)
-        # to_both[row, x] = |P_k x| + the group's smallest services: condition 1's left side
-        # less |x P_k+1|, which the scan adds.
-        to_both = np.take(np.take(table, a_place, axis=0), col_place, axis=1).astype(
-            np.int32, copy=False
+    found: list[tuple[IntArray, IntArray]] = []
+    for code, sel, a_place, a_row, b_place, back_row in by_profile:
+        table = _kernels.read_only(places.durations(code))
+        # Row n_places of the transposed table is the open end: no travel after the stop.
+        transposed = places.transposed(code)
+        a_at = a_place[a_row]
+        b_at = np.append(b_place, n_places)[back_row]
+        # Blocks of whole couriers (their legs are together), one per thread.
+        workers = min(_WORKERS, max(1, sel.size // 1024))
+        cuts = np.searchsorted(
+            legs.courier[sel], legs.courier[sel[(np.arange(1, workers) * sel.size) // workers]]
         )
-        to_both[to_both < 0] = _FAR_S
-        to_both += g_both
-        # Row len(b_place) is the open end: no travel after the stop.
-        if code not in transposed:
-            transposed[code] = np.ascontiguousarray(table.T)
-        from_group = np.empty((b_place.size + 1, n_groups), np.int32)
-        np.take(
-            np.take(transposed[code], b_place, axis=0).astype(np.int32, copy=False),
-            col_place,
-            axis=1,
-            out=from_group[:-1],
-        )
-        from_group[-1] = 0
-        from_group[from_group < 0] = _FAR_S
-        step = max(1, _BLOCK_CELLS // max(n_groups, 1))
+        blocks = np.split(np.arange(sel.size), cuts)
 
         def scan(
-            lo: int,
+            rows: IntArray,
             sel: IntArray = sel,
-            a_row: IntArray = a_row,
-            back_row: IntArray = back_row,
-            to_both: npt.NDArray[np.int32] = to_both,
-            from_group: npt.NDArray[np.int32] = from_group,
-            step: int = step,
-        ) -> tuple[IntArray, IntArray, npt.NDArray[np.int32], npt.NDArray[np.int32]] | None:
-            rows = sel[lo : lo + step]
-            first = int(np.searchsorted(l_max, legs.depart_s[rows[0]], side="left"))
-            if first == n_groups:
-                return None
-            # 1. detour: |P_k x| + |x P_k+1| - t_k + services <= B, over the whole block.
-            total = to_both[a_row[lo : lo + step], first:]
-            back = from_group[back_row[lo : lo + step], first:]
-            total += back
-            hit = np.flatnonzero(total <= limit_all[rows][:, None])
-            # 2. and 3. on the cells that pass 1 (a few per cent).
-            r, c = np.divmod(hit, n_groups - first)
-            back_s = back[r, c]
-            to_s = total[r, c] - back_s
-            c += first
-            to_s -= g_both[c]
-            leg = rows[r]
-            # 2. arrival: dep_k + |P_k x| <= l_x.
-            arrive = to_s + depart_all[leg]
-            ok = arrive <= g_late[c]
-            # 3. push: max(e_x, arrival) + s_x + |x P_k+1| <= late_k+1.
-            np.maximum(arrive, g_early[c], out=arrive)
-            arrive += g_svc[c]
-            arrive += back_s
-            ok &= arrive <= late_all[leg]
-            return leg[ok], by_late[c[ok]], to_s[ok], back_s[ok]
+            a_at: IntArray = a_at,
+            b_at: IntArray = b_at,
+            table: npt.NDArray[np.signedinteger[Any]] = table,
+            transposed: npt.NDArray[np.signedinteger[Any]] = transposed,
+        ) -> tuple[IntArray, IntArray]:
+            pairs: tuple[IntArray, IntArray] = _kernels.admitted(
+                sel[rows],
+                legs.courier,
+                a_at[rows],
+                b_at[rows],
+                table,
+                transposed,
+                _FAR_S,
+                limit_all,
+                depart_all,
+                late_all,
+                groups.occupied,
+                groups.place_both_s,
+                groups.place_first,
+                groups.at_place,
+                groups.early_s,
+                groups.late_s,
+                groups.service_s,
+                groups.both_s,
+                groups.member_first,
+                groups.members,
+                keep_last,
+                leg_s,
+                legs.depart_s,
+                legs.next_late_s,
+                legs.budget_s,
+                groups.stop_early_s,
+                groups.stop_late_s,
+                groups.stop_service_s,
+                groups.stop_other_service_s,
+                _EPS_S,
+            )
+            return pairs
 
-        blocks = range(0, sel.size, step)
-        if len(blocks) == 1 or _WORKERS == 1:
-            found += [part for part in map(scan, blocks) if part]
-            continue
-        # NumPy releases the GIL inside these array operations: blocks run on every core.
-        with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
-            found += [part for part in pool.map(scan, blocks) if part]
-    if not found:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    leg, col, to_s, back_s = (np.concatenate(parts) for parts in zip(*found, strict=True))
-    # Expand each admitted group to its stops, then check every stop on its own numbers.
-    counts = starts[col + 1] - starts[col]
-    first = np.repeat(starts[col] - np.cumsum(counts) + counts, counts)
-    s = order[first + np.arange(int(counts.sum()))]
-    g = np.repeat(leg, counts)
-    to_x = np.repeat(to_s, counts).astype(float)
-    from_x = np.repeat(back_s, counts).astype(float)
-    ok = _conditions(legs, stops, s, g, to_x, from_x)
-    return s[ok].astype(np.int64), g[ok].astype(np.int64)
+        if len(blocks) == 1:
+            found.append(scan(blocks[0]))
+        else:
+            # The compiled scan releases the GIL: blocks run on every core.
+            with ThreadPoolExecutor(max_workers=len(blocks)) as pool:
+                found += list(pool.map(scan, blocks))
+    stop, leg = (np.concatenate(parts) for parts in zip(*found, strict=True))
+    is_pickup = stop < groups.stop_offset[1]
+    dropoff = ~is_pickup
+    return (stop[is_pickup], leg[is_pickup]), (stop[dropoff] - groups.stop_offset[1], leg[dropoff])
 
 
 def _bucketed_pairs(
@@ -508,10 +578,7 @@ def plausible_pairs(
     if len(pickups) != len(dropoffs):
         raise ValueError("pickups and dropoffs must describe the same errands")
     if places is not None:
-        transposed: dict[int, npt.NDArray[np.signedinteger[Any]]] = {}
-        ps, pg = _admitting_legs_dense(legs, pickups, places, transposed)
-        ds, dg = _admitting_legs_dense(legs, dropoffs, places, transposed)
-        del transposed
+        (ps, pg), (ds, dg) = _admitting_legs_dense(legs, pickups, dropoffs, places)
     else:
         ps, pg = _admitting_legs(legs, pickups, exact_s)
         ds, dg = _admitting_legs(legs, dropoffs, exact_s)

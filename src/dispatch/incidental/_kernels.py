@@ -1,0 +1,541 @@
+"""Compiled loops of the incidental matcher (numba), imported on first use.
+
+The hot loops of :mod:`dispatch.incidental` run here, compiled by numba:
+
+- :func:`insertions` (with :func:`route_tables`): the forward-slack insertion kernel of
+  :mod:`dispatch.incidental._insertion` (the rules and why they hold are in that module's
+  docstring), one candidate at a time, the cells ``(i, j)`` row by row with early exits,
+  instead of some twenty numpy passes over ``(m+1, m+1, C)`` grids;
+- :func:`admitted`: the pruning's scan of route legs against the places and groups of
+  the errands' stops (:mod:`dispatch.incidental._pruning`), in one pass, no temporaries;
+- :func:`dense_travel` and :func:`transpose`: reading candidates' travel from the dense
+  tables along rows (the matcher's pricing).
+
+The callers import this module inside the functions that need it, so ``import dispatch``
+does not import numba (0.2-0.4 s on the development machine).
+
+Compiled code is cached on disk (``cache=True``), in the first writable of:
+``$NUMBA_CACHE_DIR`` if set, the ``__pycache__`` folder beside this file, numba's
+user-wide cache (``~/.cache/numba`` or the platform's equivalent). A process that finds
+the cache loads each kernel on its first call (0.1-0.4 s each on the development machine,
+about a second in all); one that does not compiles them (some 20 s in all while other jobs
+kept both cores busy) and writes the cache. When no cache location is writable the
+kernels are compiled in memory in every process, with a warning (:func:`_jit`): slower to
+start, same results.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any, Final, TypeVar, cast
+
+import numba
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["admitted", "dense_travel", "insertions", "read_only", "route_tables", "transpose"]
+
+IntArray = npt.NDArray[np.int64]
+
+_HUGE: Final = 2**62  # masks minima and maxima; never added to anything but small costs
+
+# Reasons, as in ``_insertion.InsertionReason`` (kept in step by a test).
+_FEASIBLE: Final = 0
+_TIME: Final = 1
+_CAPACITY: Final = 2
+_DETOUR: Final = 3
+
+_Function = TypeVar("_Function", bound=Callable[..., Any])
+
+
+def _jit(function: _Function) -> _Function:
+    """``numba.njit`` with the on-disk cache, or without it where no cache folder is writable.
+
+    numba refuses ``cache=True`` when it finds no writable location; the kernels then
+    compile in memory, once per process.
+    """
+    try:
+        compiled = numba.njit(cache=True, nogil=True)(function)
+    except RuntimeError:  # "cannot cache function ...: no locator available"
+        warnings.warn(
+            f"numba cannot cache {function.__name__} (no writable cache folder); "
+            "compiling it in memory in every process",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        compiled = numba.njit(cache=False, nogil=True)(function)
+    return cast(_Function, compiled)  # called like the Python function it compiles
+
+
+_Array = TypeVar("_Array", bound=npt.NDArray[Any])
+
+
+def read_only(array: _Array) -> _Array:
+    """A read-only view of ``array``, no copy.
+
+    numba compiles one version of a kernel per argument type, and a read-only array is
+    another type: the travel tables go to the kernels read-only (as the travel table
+    stores them), so that one compiled (and cached) version serves every caller.
+    """
+    view = array.view()
+    view.flags.writeable = False
+    return view
+
+
+# --- insertion ---------------------------------------------------------------------------------
+
+
+@_jit
+def route_tables(
+    n_stops: IntArray,
+    start_s: IntArray,
+    latest_s: IntArray,
+    service_s: IntArray,
+    leg_s: IntArray,
+    earliest_s: IntArray,
+) -> tuple[IntArray, IntArray, IntArray, IntArray, IntArray]:
+    """Per route ``(R, W)``: arrival, prefix wait ``W``, forward slack ``F``, the slack key
+    ``latest - start + W`` and the early key ``earliest - start + W`` (the latter only
+    meaningful when ``earliest_s`` is the routes' own; pass ``start_s`` otherwise)."""
+    n_routes, width = start_s.shape
+    arrival = np.empty((n_routes, width), np.int64)
+    prefix = np.empty((n_routes, width), np.int64)
+    forward = np.empty((n_routes, width), np.int64)
+    slack_key = np.empty((n_routes, width), np.int64)
+    early_key = np.empty((n_routes, width), np.int64)
+    for r in range(n_routes):
+        last = n_stops[r] + 1
+        waited = 0
+        for k in range(width):
+            if k == 0:
+                arrival[r, 0] = start_s[r, 0]
+            else:
+                arrival[r, k] = start_s[r, k - 1] + service_s[r, k - 1] + leg_s[r, k - 1]
+            if k <= last:
+                waited += start_s[r, k] - arrival[r, k]
+            prefix[r, k] = waited
+            slack_key[r, k] = latest_s[r, k] - start_s[r, k] + waited
+            early_key[r, k] = earliest_s[r, k] - start_s[r, k] + waited
+        after = _HUGE
+        for k in range(width - 1, -1, -1):
+            if k <= last:
+                wait = start_s[r, k] - arrival[r, k]
+                after = wait + min(latest_s[r, k] - start_s[r, k], after)
+            else:
+                after = _HUGE
+            forward[r, k] = after
+    return arrival, prefix, forward, slack_key, early_key
+
+
+@_jit
+def insertions(
+    route: IntArray,
+    n_stops: IntArray,
+    start_s: IntArray,
+    service_s: IntArray,
+    leg_s: IntArray,
+    load_after: IntArray,
+    capacity: IntArray,
+    remaining_detour_s: IntArray,
+    tables: tuple[IntArray, IntArray, IntArray, IntArray, IntArray],
+    has_earliest: bool,
+    pickup_window_s: IntArray,
+    dropoff_window_s: IntArray,
+    pickup_service_s: IntArray,
+    dropoff_service_s: IntArray,
+    load: IntArray,
+    max_ride_s: IntArray,
+    to_pickup_s: IntArray,
+    from_pickup_s: IntArray,
+    to_dropoff_s: IntArray,
+    from_dropoff_s: IntArray,
+    pickup_to_dropoff_s: IntArray,
+    arrival_from_s: IntArray,
+    has_arrival_from: bool,
+    grid_reason: npt.NDArray[np.int8],
+    grid_cost: IntArray,
+    grid_pickup_s: IntArray,
+    grid_dropoff_s: IntArray,
+) -> tuple[npt.NDArray[np.int8], IntArray, IntArray, IntArray, IntArray, IntArray]:
+    """The best insertion of every candidate: reason, ``i``, ``j``, cost, pickup and drop-off
+    starts (``-1, -1, 0, 0, 0`` where infeasible), as ``_insertion.best_insertions``.
+
+    The arguments are the fields of a ``RouteBatch`` and a ``CandidateBatch`` (row-major,
+    ``tables`` from :func:`route_tables`; ``arrival_from_s`` any ``(K, 2)`` array when
+    ``has_arrival_from`` is false). With non-empty ``grid_*`` arrays (one candidate, ``(n, n)``
+    and ``(n,)``), every cell's reason (ORDER cells left as given), cost, and the pickup and
+    drop-off starts are written there too, and no cell is skipped.
+    """
+    arrival, prefix, forward, slack_key, early_key = tables
+    count = route.shape[0]
+    width = start_s.shape[1]
+    dims = load.shape[1]
+    grid = grid_reason.shape[0] > 0
+    reason = np.empty(count, np.int8)
+    best_i = np.full(count, -1, np.int64)
+    best_j = np.full(count, -1, np.int64)
+    best_cost = np.zeros(count, np.int64)
+    best_pickup = np.zeros(count, np.int64)
+    best_dropoff = np.zeros(count, np.int64)
+    # Per position of the candidate's route (scratch, reused).
+    pickup_start = np.empty(width, np.int64)
+    push_key = np.empty(width, np.int64)
+    before = np.empty(width, np.int64)
+    after = np.empty(width, np.int64)
+    offset = np.empty(width, np.int64)
+    unpushed = np.empty(width, np.int64)
+    together = np.empty(width, np.int64)
+    fits = np.empty(width, np.bool_)
+    pickup_cost = np.empty(width, np.int64)
+    dropoff_cost = np.empty(width, np.int64)
+    together_cost = np.empty(width, np.int64)
+    cheapest_after = np.empty(width, np.int64)
+    for c in range(count):
+        r = route[c]
+        m = n_stops[r]
+        opens_p, closes_p = pickup_window_s[c, 0], pickup_window_s[c, 1]
+        opens_d, closes_d = dropoff_window_s[c, 0], dropoff_window_s[c, 1]
+        service_p, service_d = pickup_service_s[c], dropoff_service_s[c]
+        services = service_p + service_d
+        direct = pickup_to_dropoff_s[c]
+        pickup_from = arrival_from_s[c, 0] if has_arrival_from else 0
+        dropoff_from = arrival_from_s[c, 1] if has_arrival_from else 0
+        for k in range(m + 1):
+            departure = start_s[r, k] + service_s[r, k]
+            to_p, from_p = to_pickup_s[c, k], from_pickup_s[c, k + 1]
+            to_d, from_d = to_dropoff_s[c, k], from_dropoff_s[c, k + 1]
+            leg = leg_s[r, k]
+            arrival_next = arrival[r, k + 1]
+            start_p = max(departure + to_p, opens_p)
+            done_p = start_p + service_p
+            pickup_start[k] = start_p
+            push_key[k] = done_p + from_p - arrival_next + prefix[r, k]
+            # Latest drop-off start the pickup side allows (-HUGE: the pickup misses its
+            # window), and the one the route after k allows (its forward slack).
+            latest_d = min(closes_d, done_p + max_ride_s[c])
+            pickup_ok = start_p <= closes_p and opens_d <= latest_d
+            if has_arrival_from and departure + to_p < pickup_from:
+                pickup_ok = False
+            before[k] = latest_d if pickup_ok else -_HUGE
+            slack_d = forward[r, k + 1] + arrival_next - service_d - from_d
+            after[k] = slack_d if opens_d <= slack_d else -_HUGE
+            offset[k] = departure - prefix[r, k] + to_d
+            unpushed[k] = departure + to_d
+            together[k] = done_p + direct
+            ok = True
+            for d in range(dims):
+                if load[c, d] > capacity[r, d] - load_after[r, k, d]:
+                    ok = False
+            fits[k] = ok
+            pickup_cost[k] = to_p + from_p - leg + services
+            dropoff_cost[k] = to_d + from_d - leg
+            together_cost[k] = to_p + direct + from_d - leg + services
+        # cheapest_after[k]: the cheapest drop-off after a point j > k (a bound for row k).
+        cheapest_after[m] = _HUGE
+        for k in range(m - 1, -1, -1):
+            cheapest_after[k] = min(cheapest_after[k + 1], dropoff_cost[k + 1])
+        if grid:
+            for k in range(m + 1):
+                grid_pickup_s[k] = pickup_start[k]
+        any_time = False
+        any_capacity = False
+        cheapest = 0
+        found_i = -1
+        found_j = -1
+        found_dropoff = 0
+        for i in range(m + 1):
+            if not grid:
+                # Rows that cannot change the answer: the pickup misses its window (every
+                # cell fails time); it does not fit and a time-feasible cell is known; or
+                # no cell of the row is cheaper than the best found.
+                if before[i] == -_HUGE:
+                    continue
+                if any_time and not fits[i]:
+                    continue
+                if (
+                    any_capacity
+                    and min(together_cost[i], pickup_cost[i] + cheapest_after[i]) >= cheapest
+                ):
+                    continue
+            key_i = push_key[i]
+            limit_i = before[i]
+            running = True  # points i+1..j absorb the push (a running AND along j)
+            reach = -_HUGE  # range maximum of the early key over i+1..j
+            fit = fits[i]
+            for j in range(i, m + 1):
+                if j > i:
+                    fit = fit and fits[j]
+                    running = running and slack_key[r, j] >= key_i
+                    if has_earliest and early_key[r, j] > reach:
+                        reach = early_key[r, j]
+                    if not grid and not running:
+                        break  # no later j meets the time rules either
+                    if not grid and any_time and not fit:
+                        break
+                cost = together_cost[i] if j == i else pickup_cost[i] + dropoff_cost[j]
+                if not grid and any_capacity and cost >= cheapest:
+                    continue  # cannot be the answer (ties keep the first cell)
+                if j == i:
+                    arrive = together[i]
+                    begin = max(arrive, opens_d)
+                    time_ok = begin <= limit_i and begin <= after[i]
+                    if has_arrival_from and arrive < dropoff_from:
+                        time_ok = False
+                else:
+                    if has_earliest:
+                        arrive = max(reach, key_i) + offset[j]
+                        time_ok = running and arrive <= limit_i and arrive <= after[j]
+                        if has_arrival_from and arrive < dropoff_from:
+                            time_ok = False
+                    else:
+                        arrive = max(key_i, prefix[r, j]) + offset[j]
+                        bound = after[j] - offset[j] if unpushed[j] <= after[j] else -_HUGE
+                        time_ok = (
+                            running
+                            and key_i <= bound
+                            and offset[j] <= limit_i - key_i
+                            and unpushed[j] <= limit_i
+                        )
+                        if (
+                            has_arrival_from
+                            and key_i + offset[j] < dropoff_from
+                            and unpushed[j] < dropoff_from
+                        ):
+                            time_ok = False
+                if grid:
+                    grid_cost[i, j] = cost
+                    grid_dropoff_s[i, j] = max(arrive, opens_d)
+                    if not time_ok:
+                        grid_reason[i, j] = _TIME
+                    elif not fit:
+                        grid_reason[i, j] = _CAPACITY
+                    elif cost > remaining_detour_s[r]:
+                        grid_reason[i, j] = _DETOUR
+                    else:
+                        grid_reason[i, j] = _FEASIBLE
+                if not time_ok:
+                    continue
+                any_time = True
+                if not fit:
+                    continue
+                if not any_capacity or cost < cheapest:  # ties: the first (i, j) stays
+                    any_capacity = True
+                    cheapest = cost
+                    found_i, found_j = i, j
+                    found_dropoff = max(arrive, opens_d)
+        if any_capacity and cheapest <= remaining_detour_s[r]:
+            reason[c] = _FEASIBLE
+            best_i[c] = found_i
+            best_j[c] = found_j
+            best_cost[c] = cheapest
+            best_pickup[c] = pickup_start[found_i]
+            best_dropoff[c] = found_dropoff
+        elif any_capacity:
+            reason[c] = _DETOUR
+        elif any_time:
+            reason[c] = _CAPACITY
+        else:
+            reason[c] = _TIME
+    return reason, best_i, best_j, best_cost, best_pickup, best_dropoff
+
+
+# --- pruning -------------------------------------------------------------------------------------
+
+
+@_jit
+def admitted(
+    legs: IntArray,
+    courier: IntArray,
+    a_place: IntArray,
+    b_place: IntArray,
+    table: npt.NDArray[np.signedinteger[Any]],
+    transposed: npt.NDArray[np.signedinteger[Any]],
+    far: int,
+    limit_s: npt.NDArray[np.int32],
+    depart_s: npt.NDArray[np.int32],
+    late_s: npt.NDArray[np.int32],
+    occupied: IntArray,
+    place_both_s: npt.NDArray[np.int32],
+    place_first: IntArray,
+    at_place: IntArray,
+    group_early_s: npt.NDArray[np.int32],
+    group_late_s: npt.NDArray[np.int32],
+    group_service_s: npt.NDArray[np.int32],
+    group_both_s: npt.NDArray[np.int32],
+    member_first: IntArray,
+    members: IntArray,
+    keep_last: npt.NDArray[np.bool_],
+    leg_travel_f: npt.NDArray[np.float64],
+    leg_depart_f: npt.NDArray[np.float64],
+    leg_late_f: npt.NDArray[np.float64],
+    leg_budget_f: npt.NDArray[np.float64],
+    stop_early_f: npt.NDArray[np.float64],
+    stop_late_f: npt.NDArray[np.float64],
+    stop_service_f: npt.NDArray[np.float64],
+    stop_other_f: npt.NDArray[np.float64],
+    eps_s: float,
+) -> tuple[IntArray, IntArray]:
+    """(stop, leg) pairs passing the pruning's conditions 1-3 (see
+    ``_pruning._admitting_legs_dense``): per courier and stop only the first admitting leg,
+    or the last for stops with ``keep_last`` (drop-offs).
+
+    ``legs`` (rows of the leg table) must list each courier's legs together and in route
+    order. Leg ``legs[t]`` runs from place ``a_place[t]`` to ``b_place[t]``;
+    ``table[p, q]`` is the travel from place ``p`` to ``q`` (negative: no path, read as
+    ``far``) and ``transposed`` its transpose with one more row of zeros (the open end).
+
+    Three steps per leg, each on what the previous kept: every place with groups
+    (``occupied``, ascending), on condition 1 with ``place_both_s`` (the smallest services
+    of the groups there); the groups at those places
+    (``at_place[place_first[x]:place_first[x+1]]``), on conditions 1-3 with their int32
+    aggregates; the stops of those groups
+    (``members[member_first[g]:member_first[g+1]]``), on their own numbers in float64,
+    exactly as ``_pruning._conditions`` computes them.
+    """
+    n_occupied = occupied.shape[0]
+    n_stops = keep_last.shape[0]
+    near = np.empty(n_occupied, np.bool_)
+    seen_by = np.full(n_stops, -1, np.int64)  # the courier whose legs last admitted the stop
+    row_of = np.zeros(n_stops, np.int64)  # ... and the output row holding it
+    capacity = 1024
+    out_stop = np.empty(capacity, np.int64)
+    out_leg = np.empty(capacity, np.int64)
+    found = 0
+    for t in range(legs.shape[0]):
+        leg = legs[t]
+        owner = courier[leg]
+        to_row = table[a_place[t]]
+        back_row = transposed[b_place[t]]
+        limit = limit_s[leg]
+        depart = depart_s[leg]
+        late = late_s[leg]
+        # 1. detour, for the cheapest group of each place.
+        for i in range(n_occupied):
+            x = occupied[i]
+            to_s = to_row[x]
+            back = back_row[x]
+            to_s = far if to_s < 0 else to_s
+            back = far if back < 0 else back
+            near[i] = to_s + back + place_both_s[x] <= limit
+        for i in range(n_occupied):
+            if not near[i]:
+                continue
+            x = occupied[i]
+            to_s = to_row[x]
+            back = back_row[x]
+            to_s = far if to_s < 0 else to_s
+            back = far if back < 0 else back
+            arrive = to_s + depart
+            for k in range(place_first[x], place_first[x + 1]):
+                g = at_place[k]
+                # 1. detour: |P_k x| + |x P_k+1| - t_k + services <= B.
+                if to_s + group_both_s[g] + back > limit:
+                    continue
+                # 2. arrival: dep_k + |P_k x| <= l_x.
+                if arrive > group_late_s[g]:
+                    continue
+                # 3. push: max(e_x, arrival) + s_x + |x P_k+1| <= late_k+1.
+                if max(arrive, group_early_s[g]) + group_service_s[g] + back > late:
+                    continue
+                to_x = float(to_s)
+                from_x = float(back)
+                for q in range(member_first[g], member_first[g + 1]):
+                    s = members[q]
+                    services = stop_service_f[s] + stop_other_f[s]
+                    detour = to_x + from_x - leg_travel_f[leg] + services
+                    if not detour <= leg_budget_f[leg] + eps_s:
+                        continue
+                    arrive_f = leg_depart_f[leg] + to_x
+                    if not arrive_f <= stop_late_f[s] + eps_s:
+                        continue
+                    begin = max(stop_early_f[s], arrive_f)
+                    if not begin + stop_service_f[s] + from_x <= leg_late_f[leg] + eps_s:
+                        continue
+                    if seen_by[s] == owner:
+                        if keep_last[s]:
+                            out_leg[row_of[s]] = leg  # a later leg of the same route
+                        continue
+                    if found == capacity:
+                        capacity *= 2
+                        out_stop = _grown(out_stop, capacity)
+                        out_leg = _grown(out_leg, capacity)
+                    seen_by[s] = owner
+                    row_of[s] = found
+                    out_stop[found] = s
+                    out_leg[found] = leg
+                    found += 1
+    return out_stop[:found], out_leg[:found]
+
+
+@_jit
+def transpose(table: npt.NDArray[np.signedinteger[Any]]) -> npt.NDArray[np.signedinteger[Any]]:
+    """The transpose of a square table, C-contiguous, with one more row of zeros at the end;
+    copied in cache-sized tiles."""
+    n = table.shape[0]
+    out = np.zeros((n + 1, n), table.dtype)
+    for low_r in range(0, n, 64):
+        for low_c in range(0, n, 64):
+            for r in range(low_r, min(low_r + 64, n)):
+                for c in range(low_c, min(low_c + 64, n)):
+                    out[c, r] = table[r, c]
+    return out
+
+
+@_jit
+def _grown(array: npt.NDArray[Any], size: int) -> npt.NDArray[Any]:
+    out = np.empty(size, array.dtype)
+    out[: array.shape[0]] = array
+    return out
+
+
+# --- travel --------------------------------------------------------------------------------------
+
+
+@_jit
+def dense_travel(
+    table: npt.NDArray[np.signedinteger[Any]],
+    transposed: npt.NDArray[np.signedinteger[Any]],
+    place: IntArray,
+    points: IntArray,
+    pickup: IntArray,
+    dropoff: IntArray,
+    rows: IntArray,
+    to_pickup_s: IntArray,
+    to_dropoff_s: IntArray,
+    from_pickup_s: IntArray,
+    from_dropoff_s: IntArray,
+    direct_s: IntArray,
+) -> int:
+    """Candidates' travel read from one profile's dense table; returns the smallest value
+    read (negative: some pair has no path).
+
+    Candidate ``s`` has route points at locations ``points[s]`` (``-1``: none, left as it
+    is in the outputs), pickup and drop-off at locations ``pickup[s]`` and ``dropoff[s]``
+    (``place`` maps a location to its table row); its travel goes to row ``rows[s]`` of the
+    ``(K, W)`` outputs and ``direct_s``. Every read is along the pickup's or the drop-off's
+    row of ``table`` or of its transpose ``transposed``, so candidates of one errand in a
+    row read from the cache.
+    """
+    smallest = 0
+    for s in range(points.shape[0]):
+        out = rows[s]
+        p = place[pickup[s]]
+        d = place[dropoff[s]]
+        value = table[p, d]
+        direct_s[out] = value
+        smallest = min(smallest, value)
+        to_p, to_d = transposed[p], transposed[d]
+        from_p, from_d = table[p], table[d]
+        for k in range(points.shape[1]):
+            at = points[s, k]
+            if at < 0:
+                continue
+            h = place[at]
+            a, b, c, e = to_p[h], to_d[h], from_p[h], from_d[h]
+            to_pickup_s[out, k] = a
+            to_dropoff_s[out, k] = b
+            from_pickup_s[out, k] = c
+            from_dropoff_s[out, k] = e
+            smallest = min(smallest, min(min(a, b), min(c, e)))
+    return smallest

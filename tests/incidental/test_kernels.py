@@ -1,0 +1,114 @@
+"""The compiled loops of :mod:`dispatch.incidental._kernels`: kept out of ``import dispatch``,
+in step with the Python enums, and usable where numba cannot cache.
+
+The kernels' results are checked elsewhere against references that share no code with them:
+the insertion kernel against brute-force simulation in ``test_insertion.py``, the pruning
+scan against brute force and the geometric path in ``test_match.py``.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import warnings
+from typing import Any
+
+import numpy as np
+import pytest
+
+from dispatch.incidental import InsertionReason, _kernels
+
+
+def test_import_dispatch_does_not_import_numba() -> None:
+    """`import dispatch` leaves numba (and the kernels) unimported: they load on first use."""
+    code = (
+        "import sys, dispatch, dispatch.incidental; "
+        "print('numba' in sys.modules, 'dispatch.incidental._kernels' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
+
+
+def test_reason_codes_match_the_enum() -> None:
+    """The kernel's reason constants are InsertionReason's values."""
+    assert _kernels._FEASIBLE == InsertionReason.FEASIBLE
+    assert _kernels._TIME == InsertionReason.TIME
+    assert _kernels._CAPACITY == InsertionReason.CAPACITY
+    assert _kernels._DETOUR == InsertionReason.DETOUR
+
+
+def test_jit_compiles_in_memory_when_no_cache_folder_is_writable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """When numba refuses cache=True (no writable cache location), the kernel is compiled
+    without the cache, with a warning, and gives the same answers."""
+    real = _kernels.numba.njit
+
+    def refusing(*args: Any, **options: Any) -> Any:
+        if options.get("cache"):
+            raise RuntimeError("cannot cache function 'f': no locator available for file 'x'")
+        return real(*args, **options)
+
+    monkeypatch.setattr(_kernels.numba, "njit", refusing)
+    with pytest.warns(RuntimeWarning, match="cannot cache"):
+        transpose = _kernels._jit(_kernels.transpose.py_func)
+    table = _kernels.read_only(np.arange(12, dtype=np.int32).reshape(3, 4)[:, :3].copy())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = transpose(table)
+    np.testing.assert_array_equal(out[:3], table.T)
+    np.testing.assert_array_equal(out[3], 0)
+
+
+def test_read_only_is_a_view() -> None:
+    """read_only: the same data, not writeable, the original untouched."""
+    table = np.arange(6, dtype=np.int32).reshape(2, 3)
+    view = _kernels.read_only(table)
+    assert not view.flags.writeable and table.flags.writeable
+    assert np.shares_memory(view, table)
+
+
+def test_transpose_adds_a_row_of_zeros() -> None:
+    """transpose: the table's transpose (tiles of 64 cover any size), then a zero row."""
+    rng = np.random.default_rng(3)
+    for n in (1, 63, 64, 65, 130):
+        table = rng.integers(-1, 1000, size=(n, n)).astype(np.int32)
+        out = _kernels.transpose(_kernels.read_only(table))
+        assert out.shape == (n + 1, n) and out.dtype == np.int32
+        np.testing.assert_array_equal(out[:n], table.T)
+        np.testing.assert_array_equal(out[n], 0)
+
+
+def test_dense_travel_reads_the_table_both_ways() -> None:
+    """dense_travel fills travel to and from each route point and the direct ride, leaves
+    missing points at 0, and reports the smallest value read (-1: no path)."""
+    rng = np.random.default_rng(5)
+    table = rng.integers(0, 500, size=(6, 6)).astype(np.int32)
+    place = np.array([5, 4, 3, 2, 1, 0, 2], dtype=np.int64)  # location -> table row
+    points = np.array([[0, 1, 2, -1], [6, 3, -1, -1]], dtype=np.int64)
+    pickup = np.array([4, 5], dtype=np.int64)
+    dropoff = np.array([1, 0], dtype=np.int64)
+    rows = np.array([1, 0], dtype=np.int64)
+    out = [np.zeros((2, 4), np.int64) for _ in range(4)]
+    direct = np.zeros(2, np.int64)
+    args = (place, points, pickup, dropoff, rows, *out, direct)
+    frozen = _kernels.read_only(table)
+    smallest = _kernels.dense_travel(frozen, _kernels.read_only(_kernels.transpose(frozen)), *args)
+    assert smallest == min(0, int(table.min()))
+    to_p, to_d, from_p, from_d = out
+    for s in range(2):
+        r, p, d = rows[s], place[pickup[s]], place[dropoff[s]]
+        assert direct[r] == table[p, d]
+        for k in range(4):
+            if points[s, k] < 0:
+                assert to_p[r, k] == to_d[r, k] == from_p[r, k] == from_d[r, k] == 0
+                continue
+            h = place[points[s, k]]
+            assert (to_p[r, k], to_d[r, k]) == (table[h, p], table[h, d])
+            assert (from_p[r, k], from_d[r, k]) == (table[p, h], table[d, h])
+    table[place[1], place[4]] = -1  # no path from point 1 of candidate 0 to its pickup
+    out = [np.zeros((2, 4), np.int64) for _ in range(4)]
+    args = (place, points, pickup, dropoff, rows, *out, direct)
+    frozen = _kernels.read_only(table)
+    transposed = _kernels.read_only(_kernels.transpose(frozen))
+    assert _kernels.dense_travel(frozen, transposed, *args) == -1
