@@ -66,7 +66,7 @@ from dispatch.plan import (
     Unassigned,
     UnassignedReason,
 )
-from dispatch.solver import SearchProgress, SolveOptions, solve, start_workers
+from dispatch.solver import SearchProgress, SolveOptions, fill_leftovers, solve, start_workers
 from dispatch.travel import (
     CleaningReport,
     HaversineTravel,
@@ -149,6 +149,7 @@ __all__ = [
     "clean_road_graph",
     "dump_plan",
     "dump_problem",
+    "fill_leftovers",
     "load_graphml",
     "load_plan",
     "load_problem",
