@@ -11,10 +11,7 @@ first solve.
 
 Each worker gets the caller's wall-clock deadline, minus a small margin to
 send its plan back; a worker that fails or is late is ignored, never waited
-for more than 4 % of the budget past the deadline. Unless the caller says
-otherwise (``SolveOptions.route_elimination``), odd-numbered workers spend
-half their budget on a search with one route fewer (:func:`worker_options`):
-the searches differ in strategy, not only in seed.
+for more than 4 % of the budget past the deadline.
 """
 
 from __future__ import annotations
@@ -37,7 +34,7 @@ from dispatch.plan import Plan
 if TYPE_CHECKING:
     from dispatch.solver._solve import SolveOptions
 
-__all__ = ["best_of", "run_portfolio", "start_workers", "worker_options"]
+__all__ = ["best_of", "run_portfolio", "start_workers"]
 
 log = logging.getLogger(__name__)
 
@@ -110,28 +107,6 @@ def start_workers(count: int, *, wait: bool = True) -> None:
         cf.wait([pool.submit(_warm) for _ in range(count)])
 
 
-#: Share of an odd-numbered worker's budget spent on a search with one route fewer
-#: (``SolveOptions.route_elimination=None``).
-ELIMINATION_SHARE = 0.5
-
-
-def worker_options(options: SolveOptions, seed: int, number: int) -> SolveOptions:
-    """The options of worker ``number`` (1, 2, ...): its seed, and its share of route elimination.
-
-    Examples
-    --------
-    >>> from dispatch import SolveOptions
-    >>> [worker_options(SolveOptions(), 7 + k, k).route_elimination for k in (1, 2, 3)]
-    [0.5, 0.0, 0.5]
-    >>> worker_options(SolveOptions(route_elimination=0.2), 8, 2).route_elimination
-    0.2
-    """
-    share = options.route_elimination
-    if share is None:
-        share = ELIMINATION_SHARE if number % 2 else 0.0
-    return attrs.evolve(options, seed=seed, route_elimination=share)
-
-
 def _search_until(
     problem: Problem,
     options: SolveOptions,
@@ -178,12 +153,12 @@ def run_portfolio(
             pool.submit(
                 _search_until,
                 problem,
-                worker_options(options, seed, number),
+                attrs.evolve(options, seed=seed),
                 deadline_epoch,
                 warm_start,
                 locked,
             )
-            for number, seed in enumerate(seeds, start=1)
+            for seed in seeds
         ]
     except (BrokenProcessPool, RuntimeError):
         log.exception("the portfolio's worker processes are unusable; searching alone")
