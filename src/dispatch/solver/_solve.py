@@ -136,11 +136,11 @@ class SolveOptions:
         search, from scratch, allowed one non-empty route fewer than the
         first search's plan; the better plan is kept. Only when some courier
         has a fixed cost and the search starts without a warm start. Off by
-        default: Li & Lim, all 56 at 5 s with two workers, the second worker
-        spending half its budget on it, gave +2.96 % and 39 best-known
-        fleets where two plain searches gave +0.05 % and 45 (quiet machine
-        both times), because a time-limited search varies a lot from run to
-        run and half a budget is too short.
+        default: Li & Lim, all 56 at 5 s with two workers on a quiet
+        machine, the second worker spending half its budget on it gave
+        +2.96 % and 39 best-known fleets; two plain searches, run right
+        after, +1.77 % and 40. A time-limited search varies a lot from run
+        to run, and half a budget is short for both halves.
 
     Examples
     --------
