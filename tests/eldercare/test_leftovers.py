@@ -133,3 +133,29 @@ def test_a_zone_keeps_its_start_unless_the_new_plan_serves_more_by_priority() ->
     assert len(list(only_checks.assigned_task_ids())) == 2  # priority 4 against 3
     assert _better(problem, only_checks, only_meal) is only_meal
     assert _better(problem, only_meal, only_checks) is only_meal
+
+
+def test_leftovers_respect_a_couriers_task_cap() -> None:
+    """A courier at its task cap takes no leftover, though its route has room in time."""
+    from dispatch import Courier, Location, MatrixTravel, TimeWindow
+
+    travel = MatrixTravel(nodes=[0, 1], durations_s=[[0, 60], [60, 0]])
+    stop = Stop(location=Location(node=1), windows=[(0, 3600)])
+    problem = Problem(
+        tasks=[Visit(id="a", stop=stop), Visit(id="b", stop=stop)],
+        couriers=[
+            Courier(
+                id="c",
+                start=Location(node=0),
+                shift=TimeWindow(0, 7200),
+                capacity=2,
+                max_tasks=1,
+            )
+        ],
+        travel=travel,
+    )
+    plan = solve(problem, COUNTED)
+    assert len(plan.unassigned) == 1
+    filled = fill_leftovers(problem, plan)
+    assert validate(problem, filled) == []
+    assert [u.task_id for u in filled.unassigned] == [plan.unassigned[0].task_id]

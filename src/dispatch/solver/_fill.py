@@ -31,8 +31,8 @@ from dispatch.model import Courier, Problem
 from dispatch.plan import ObjectiveParts, Plan, Route, Unassigned, UnassignedReason
 from dispatch.solver._compile import CompiledProblem, compile_problem
 from dispatch.solver._feasibility import _alone, prove_unservable
-from dispatch.solver._insertion import _candidates
-from dispatch.solver._schedule import busy_s, earliest_start, own_baseline_busy_s, simulate
+from dispatch.solver._insertion import cheapest_insertion
+from dispatch.solver._schedule import own_baseline_busy_s, simulate
 from dispatch.solver._solve import _plan_nodes, _route
 
 __all__ = ["FLEET_BUSY", "fill_leftovers"]
@@ -107,37 +107,26 @@ def _insert(
 ) -> tuple[int, tuple[int, ...]] | None:
     """(added metres, new nodes) of the cheapest place found for compiled ``task``, or None.
 
-    Places that a latest-start
-    bound rules out are skipped; at most ``max_checks`` of the others are
-    simulated, cheapest first. ``base`` is the route's earliest schedule,
-    ``latest`` its latest starts.
+    :func:`~dispatch.solver._insertion.cheapest_insertion`, with the places that a
+    latest-start bound rules out skipped and at most ``max_checks`` of the others
+    simulated. ``base`` is the route's earliest schedule, ``latest`` its latest starts.
     """
-    cp, route = crew.cp, crew.nodes
-    nodes = cp.task_nodes[task]
-    dur = cp.duration(0)
+    nodes = crew.cp.task_nodes[task]
     fits = [_fits_before(crew, base, latest, n) for n in nodes]
-    first, last = nodes[0], 0
-    for i in range(1, len(route)):
-        arrival = base[i - 1][2] + int(dur[route[i - 1], first])
-        if earliest_start(cp.node_windows[first], arrival) is None:
-            break  # departures only grow along the route
-        last = i
-    checks = 0
-    for added, i, j in _candidates(cp, 0, route, nodes, last):
-        if not fits[0][i - 1] or (len(nodes) == 2 and i != j and not fits[1][j - 1]):
-            continue
-        if checks >= max_checks:
-            break
-        checks += 1
-        if len(nodes) == 2:
-            cand = (*route[:i], nodes[0], *route[i:j], nodes[1], *route[j:])
-        else:
-            cand = (*route[:i], nodes[0], *route[i:])
-        if crew.busy_limit is not None and busy_s(cp, 0, cand) > crew.busy_limit:
-            continue
-        if simulate(cp, 0, cand) is not None:
-            return added, cand
-    return None
+
+    def admit(i: int, j: int) -> bool:
+        return bool(fits[0][i - 1]) and (len(nodes) == 1 or i == j or bool(fits[1][j - 1]))
+
+    return cheapest_insertion(
+        crew.cp,
+        0,
+        crew.nodes,
+        task,
+        busy_limit=crew.busy_limit,
+        schedule=base,
+        admit=admit,
+        max_checks=max_checks,
+    )
 
 
 def _crew(problem: Problem, plan: Plan, courier: Courier, candidates: Sequence[str]) -> _Crew:

@@ -10,7 +10,7 @@ would cost.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -62,12 +62,19 @@ def cheapest_insertion(
     *,
     busy_limit: int | None,
     deadline: float | None = None,
+    schedule: Sequence[tuple[int, int, int]] | None = None,
+    admit: Callable[[int, int], bool] | None = None,
+    max_checks: int | None = None,
 ) -> Insertion | None:
     """Cheapest feasible way to add compiled ``task`` to ``route`` (start..end), or None.
 
     ``busy_limit`` caps travel plus service seconds of the new route (the
     detour budget); None means no cap. Raises :class:`DeadlineReached` when
     ``deadline`` (a ``time.perf_counter()`` value) passes first.
+    ``schedule`` is the route's earliest schedule when the caller has it
+    already. ``admit(i, j)`` may rule positions out before they are
+    simulated (a necessary condition); at most ``max_checks`` of the admitted
+    ones are simulated, cheapest first (None: all).
     """
     nodes = cp.task_nodes[task]
     if not cp.eligible(task, vehicle):
@@ -75,7 +82,7 @@ def cheapest_insertion(
     cap = cp.couriers[vehicle].max_tasks
     if cap is not None and len({int(cp.node_task[n]) for n in route} - {-1}) >= cap:
         return None
-    base = simulate(cp, vehicle, route)
+    base = simulate(cp, vehicle, route) if schedule is None else schedule
     if base is None:
         return None
     dur = cp.duration(vehicle)
@@ -86,9 +93,15 @@ def cheapest_insertion(
         if earliest_start(cp.node_windows[first], arrival) is None:
             break  # departures only grow along the route
         last = i
+    simulated = 0
     for checked, (added, i, j) in enumerate(_candidates(cp, vehicle, route, nodes, last)):
         if deadline is not None and checked % 64 == 0 and time.perf_counter() > deadline:
             raise DeadlineReached
+        if admit is not None and not admit(i, j):
+            continue
+        if max_checks is not None and simulated >= max_checks:
+            break
+        simulated += 1
         if len(nodes) == 2:
             cand = (*route[:i], nodes[0], *route[i:j], nodes[1], *route[j:])
         else:
