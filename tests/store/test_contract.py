@@ -173,7 +173,10 @@ def test_expected_last_seq_that_fails_raises_and_writes_nothing(
 
 
 class Opaque:
-    """An object JSON cannot encode."""
+    """An object JSON cannot encode (its repr is stable: test ids must match across workers)."""
+
+    def __repr__(self) -> str:
+        return "Opaque()"
 
 
 NOT_JSON: Any = Opaque()  # typed Any so that the bad calls below type-check
