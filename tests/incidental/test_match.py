@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import attrs
 import numpy as np
@@ -28,6 +29,7 @@ from dispatch import (
 )
 from dispatch.errors import InvalidInputError
 from dispatch.incidental import Matcher, MatchOptions, exact_match
+from dispatch.incidental import _match as match_module
 from dispatch.incidental._route import CourierRoute
 from dispatch.plan import StopRole
 from dispatch.synthetic import incidental_district
@@ -449,3 +451,26 @@ def test_adding_a_repeated_id_or_a_visit_is_refused() -> None:
     with pytest.raises(InvalidInputError, match="visits"):
         matcher.add([Visit(id="v1", stop=Stop(location=here))])  # type: ignore[list-item]
     assert [e.id for e in matcher.errands] == ["e0"]
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_pricing_in_threads_gives_the_same_matching(seed: int, monkeypatch: Any) -> None:
+    """Large batches are priced in slices on several threads: the same plan as in one.
+
+    The slice threshold is lowered so a small district takes the threaded path (about
+    10,000 candidate pairs would otherwise be needed per thread).
+    """
+    district = incidental_district(couriers=30, errands=80, seed=seed, side_m=3000.0)
+    travel = district.problem.travel
+    assert isinstance(travel, RoadGraphTravel)
+    table = travel.table(profiles={c.profile for c in district.problem.couriers})
+    # The dense table, and the graph's lookup without one.
+    for problem in (attrs.evolve(district.problem, travel=table), district.problem):
+        one = Matcher(problem).match()
+        monkeypatch.setattr(match_module, "_PRICE_THREADS", 3)
+        monkeypatch.setattr(match_module, "_PRICE_THREAD_MIN", 16)
+        threaded = Matcher(problem).match()
+        monkeypatch.undo()
+        assert threaded.plan == attrs.evolve(one.plan, runtime_s=threaded.plan.runtime_s)
+        assert threaded.value == one.value
+        assert len(one.plan.routes) > 0

@@ -30,8 +30,10 @@ too heavy (``CAPACITY``), no courier passing within reach in time
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import attrs
 import numpy as np
@@ -49,7 +51,7 @@ from dispatch.incidental._insertion import (
 from dispatch.incidental._ortools_flow import assign
 from dispatch.incidental._packing import rank_in_runs, repack_neighbourhoods
 from dispatch.incidental._pruning import LegTable, PlaceTables, StopTable, plausible_pairs
-from dispatch.incidental._route import CourierRoute, Point
+from dispatch.incidental._route import CourierRoute, Point, build_routes, plan_routes
 from dispatch.model import Courier, Errand, Location, MealDelivery, Problem, Stop
 from dispatch.plan import (
     ObjectiveParts,
@@ -64,6 +66,7 @@ from dispatch.travel import PairTravel, PlaceLookup
 __all__ = ["MatchOptions", "MatchStats", "Matcher", "Matching", "Recommendation"]
 
 IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
 Pairable = Errand | MealDelivery
 
 
@@ -272,6 +275,11 @@ def _window_entries(errand: Pairable) -> list[tuple[int, int]]:
     return [(p, d) for p in entries(errand.pickup) for d in entries(errand.dropoff)]
 
 
+#: Threads pricing one large batch (halves of it on two cores), and the fewest candidates
+#: per thread worth starting one for.
+_PRICE_THREADS = max(1, min(4, os.cpu_count() or 1))
+_PRICE_THREAD_MIN = 16_384
+
 #: Order in which a candidate's failure is "further along": detour beats capacity beats time.
 _PROGRESS = {
     int(InsertionReason.TIME): 0,
@@ -297,6 +305,14 @@ def _best_of(result: InsertionResult, owner: IntArray) -> InsertionResult:
     order = np.lexsort((cost, -progress, owner))
     first = np.unique(owner[order], return_index=True)[1]
     return result.take(order[first])
+
+
+def _leg_budgets(routes: Sequence[CourierRoute], budgets: bool) -> FloatArray:
+    """Each route's remaining detour budget in seconds (inf: none, or ``budgets`` off)."""
+    if not budgets:
+        return np.full(len(routes), np.inf)
+    left = np.array([r.remaining_detour_s for r in routes], dtype=float)
+    return np.where(left >= UNBOUNDED_S, np.inf, left)
 
 
 def _travel_dense(
@@ -417,9 +433,7 @@ class Matcher:
         self._lookup = self._travel.pairs(self._locations)
         recent = recent_errands or {}
         self._recent = np.array([recent.get(c.id, 0) for c in problem.couriers], dtype=np.int64)
-        self.routes: list[CourierRoute] = [
-            self._own_route(v, c) for v, c in enumerate(problem.couriers)
-        ]
+        self.routes = self._own_route_list(problem.couriers)
         self._profiles = list(dict.fromkeys(c.profile for c in problem.couriers))
         self._profile_code = {profile: code for code, profile in enumerate(self._profiles)}
         self._places = self._place_tables()
@@ -496,27 +510,35 @@ class Matcher:
             self._locations.append(location)
         return index
 
-    def _own_route(self, vehicle: int, courier: Courier) -> CourierRoute:
-        points = [Point(role=StopRole.START, ref=courier.id, location=self._index[courier.start])]
-        points += [
-            Point(
-                role=StopRole.OWN,
-                ref=own.id,
-                location=self._index[own.stop.location],
-                windows=own.stop.windows,
-                service_s=own.stop.service_s,
-            )
-            for own in courier.own_stops
+    def _own_route_list(self, couriers: Sequence[Courier]) -> list[CourierRoute]:
+        """Each courier's route of its own stops alone (legs looked up together)."""
+        index = self._index
+        ends = [-1 if c.end is None else index[c.end] for c in couriers]
+        points = [
+            [
+                Point(role=StopRole.START, ref=c.id, location=index[c.start]),
+                *(
+                    Point(
+                        role=StopRole.OWN,
+                        ref=own.id,
+                        location=index[own.stop.location],
+                        windows=own.stop.windows,
+                        service_s=own.stop.service_s,
+                    )
+                    for own in c.own_stops
+                ),
+                Point(role=StopRole.END, ref=c.id, location=end),
+            ]
+            for c, end in zip(couriers, ends, strict=True)
         ]
-        end = -1 if courier.end is None else self._index[courier.end]
-        points.append(Point(role=StopRole.END, ref=courier.id, location=end))
-        route = CourierRoute.build(vehicle, courier, points, self._lookup)
-        if route is None:
-            raise InvalidInputError(
-                f"Courier.own_stops (id {courier.id!r})",
-                "cannot all be served in their windows within the shift, even without errands",
-            )
-        return route
+        built = build_routes(list(enumerate(couriers)), points, self._lookup)
+        for courier, route in zip(couriers, built, strict=True):
+            if route is None:
+                raise InvalidInputError(
+                    f"Courier.own_stops (id {courier.id!r})",
+                    "cannot all be served in their windows within the shift, even without errands",
+                )
+        return [route for route in built if route is not None]
 
     def _place_tables(self) -> PlaceTables | None:
         """Dense tables for the exact pruning path, when the travel has them."""
@@ -602,14 +624,27 @@ class Matcher:
         immutable, so identity tells), and these couriers' rows are taken from it:
         a request that arrives between re-plans pays for no rebuilding.
         """
+
+        def fresh(cached: tuple[tuple[CourierRoute, ...], LegTable] | None) -> bool:
+            return (
+                cached is not None
+                and len(cached[0]) == len(routes)
+                and all(a is b for a, b in zip(cached[0], routes, strict=True))
+            )
+
         cached = self._leg_cache.get(budgets)
-        if (
-            cached is None
-            or len(cached[0]) != len(routes)
-            or any(a is not b for a, b in zip(cached[0], routes, strict=True))
-        ):
-            cached = (tuple(routes), self._build_legs(range(len(routes)), routes, budgets))
+        if not fresh(cached):
+            other = self._leg_cache.get(not budgets)
+            if other is not None and fresh(other):
+                # The same routes with the other budgets: only the budget column differs.
+                built = attrs.evolve(
+                    other[1], budget_s=_leg_budgets(routes, budgets)[other[1].courier]
+                )
+            else:
+                built = self._build_legs(routes, budgets)
+            cached = (tuple(routes), built)
             self._leg_cache[budgets] = cached
+        assert cached is not None
         table = cached[1]
         if len(vehicles) == len(routes):
             return table
@@ -619,59 +654,46 @@ class Matcher:
         fields = [f.name for f in attrs.fields(LegTable) if f.init]
         return LegTable(**{name: getattr(table, name)[rows] for name in fields})
 
-    def _build_legs(
-        self, vehicles: Sequence[int], routes: Sequence[CourierRoute], budgets: bool
-    ) -> LegTable:
-        """The leg table of these couriers' routes, built row by row."""
+    def _build_legs(self, routes: Sequence[CourierRoute], budgets: bool) -> LegTable:
+        """The leg table of all ``routes``, one row per leg."""
         xy = self._lookup.xy_m()
         bounds = {p: self._lookup.speed_bound_mps(p) for p in self._profiles}
-        courier: list[int] = []
-        leg: list[int] = []
-        a_loc: list[int] = []
-        b_loc: list[int] = []
-        travel: list[int] = []
-        depart: list[int] = []
-        late: list[int] = []
-        opened: list[bool] = []
-        budget: list[float] = []
-        speed: list[float] = []
-        profile: list[int] = []
-        b_real: list[int] = []
-        for v in vehicles:
-            route = routes[v]
-            n = len(route.points)
-            loc = [p.location for p in route.points]
-            if route.open_end:
-                loc[-1] = loc[-2]
-            bound = bounds[route.courier.profile]
-            left = route.remaining_detour_s
-            courier += [v] * (n - 1)
-            leg += range(n - 1)
-            a_loc += loc[:-1]
-            b_loc += loc[1:]
-            b_real += [p.location for p in route.points[1:]]
-            profile += [self._profiles.index(route.courier.profile)] * (n - 1)
-            travel += route.leg_s.tolist()
-            depart += route.departure_s[:-1].tolist()
-            late += route.latest_arrival_s()[1:].tolist()
-            opened += [False] * (n - 2) + [route.open_end]
-            budget += [np.inf if not budgets or left >= UNBOUNDED_S else float(left)] * (n - 1)
-            speed += [np.inf if bound is None or xy is None else bound] * (n - 1)
-        zeros = np.zeros((len(courier), 2))
+        n_legs = np.fromiter((r.location.size - 1 for r in routes), np.int64, count=len(routes))
+        courier = np.repeat(np.arange(len(routes), dtype=np.int64), n_legs)
+        last = np.cumsum(n_legs) - 1  # each route's last leg
+        leg = np.arange(courier.size, dtype=np.int64) - np.repeat(last + 1 - n_legs, n_legs)
+        b_real = np.concatenate([r.location[1:] for r in routes])
+        opened = np.zeros(courier.size, dtype=bool)
+        opened[last] = b_real[last] < 0
+        a_loc = np.concatenate([r.location[:-1] for r in routes])
+        b_loc = np.where(opened, a_loc, b_real)  # an open end: the leg stays at the last stop
+        per_route = np.array(
+            [
+                (
+                    self._profile_code[r.courier.profile],
+                    np.inf
+                    if xy is None or bounds[r.courier.profile] is None
+                    else bounds[r.courier.profile],
+                )
+                for r in routes
+            ],
+            dtype=float,
+        ).reshape(-1, 2)[courier]
+        zeros = np.zeros((courier.size, 2))
         return LegTable(
-            courier=np.array(courier, dtype=np.int64),
-            leg=np.array(leg, dtype=np.int64),
-            a_xy=zeros if xy is None else xy[np.array(a_loc, dtype=np.int64)],
-            b_xy=zeros if xy is None else xy[np.array(b_loc, dtype=np.int64)],
-            travel_s=np.array(travel, dtype=float),
-            depart_s=np.array(depart, dtype=float),
-            next_late_s=np.array(late, dtype=float),
-            open_end=np.array(opened, dtype=bool),
-            budget_s=np.array(budget, dtype=float),
-            speed_mps=np.array(speed, dtype=float),
-            a_loc=np.array(a_loc, dtype=np.int64),
-            b_loc=np.array(b_real, dtype=np.int64),
-            profile=np.array(profile, dtype=np.int64),
+            courier=courier,
+            leg=leg,
+            a_xy=zeros if xy is None else xy[a_loc],
+            b_xy=zeros if xy is None else xy[b_loc],
+            travel_s=np.concatenate([r.leg_s for r in routes]).astype(float),
+            depart_s=np.concatenate([r.departure_s[:-1] for r in routes]).astype(float),
+            next_late_s=np.concatenate([r.latest_arrival_s()[1:] for r in routes]).astype(float),
+            open_end=opened,
+            budget_s=_leg_budgets(routes, budgets)[courier],
+            speed_mps=per_route[:, 1],
+            a_loc=a_loc,
+            b_loc=b_real,
+            profile=per_route[:, 0].astype(np.int64),
         )
 
     def _stop_tables(self, errands: Sequence[int]) -> tuple[StopTable, StopTable]:
@@ -796,6 +818,40 @@ class Matcher:
         used, row = np.unique(vehicle, return_inverse=True)
         routes = [all_routes[v] for v in used.tolist()]
         batch, loc = self._route_batch(routes, budgets)
+        codes = np.array([self._profile_code[r.courier.profile] for r in routes], np.int64)
+        k = errand.shape[0]
+        parts = min(_PRICE_THREADS, k // _PRICE_THREAD_MIN)
+        if parts <= 1:
+            return self._price_rows(errand, row, windows, entries, batch, loc, codes)
+        # The compiled gathers and kernel release the GIL: halves of the batch on two cores.
+        cuts = np.array_split(np.arange(k), parts)
+        with ThreadPoolExecutor(max_workers=parts) as pool:
+            results = list(
+                pool.map(
+                    lambda rows: self._price_rows(
+                        errand[rows], row[rows], windows[rows], entries[rows], batch, loc, codes
+                    ),
+                    cuts,
+                )
+            )
+        return InsertionResult(
+            **{
+                f.name: np.concatenate([getattr(r, f.name) for r in results])
+                for f in attrs.fields(InsertionResult)
+            }
+        )
+
+    def _price_rows(
+        self,
+        errand: IntArray,
+        row: IntArray,
+        windows: IntArray,
+        entries: IntArray,
+        batch: RouteBatch,
+        loc: IntArray,
+        codes: IntArray,
+    ) -> InsertionResult:
+        """:meth:`_price_windows` for candidates on rows ``row`` of a built route batch."""
         width = batch.width
         k = errand.shape[0]
         facts = self._facts
@@ -805,9 +861,8 @@ class Matcher:
         to_dropoff = np.zeros((k, width), np.int64)
         from_dropoff = np.zeros((k, width), np.int64)
         direct = np.zeros(k, np.int64)
-        codes = np.array([self._profile_code[r.courier.profile] for r in routes], np.int64)
-        for code in np.unique(codes).tolist():
-            sel = np.flatnonzero(codes[row] == code) if len(routes) > 1 else np.arange(k)
+        for code in np.unique(codes[row]).tolist():
+            sel = np.flatnonzero(codes[row] == code) if len(codes) > 1 else np.arange(k)
             points = loc[row[sel]]  # (S, W)
             if self._places is not None:
                 _travel_dense(
@@ -1227,7 +1282,7 @@ class Matcher:
         progress: IntArray,
         lost_to_cap: npt.NDArray[np.bool_],
     ) -> Plan:
-        routes = tuple(r.to_route() for r in self.routes if len(r.points) > 2)
+        routes = plan_routes([r for r in self.routes if len(r.points) > 2])
         open_errands = [e for e in range(len(self.errands)) if not placed[e]]
         # Short of DETOUR: would some courier's own route take it if budgets did not count?
         short = [e for e in open_errands if progress[e] < _PROGRESS[int(InsertionReason.DETOUR)]]

@@ -22,7 +22,7 @@ from dispatch.model import Courier, TimeWindow, TravelProfile
 from dispatch.plan import PlannedStop, Route, StopRole
 from dispatch.travel import PairLookup, PlaceLookup
 
-__all__ = ["CourierRoute", "Point"]
+__all__ = ["CourierRoute", "Point", "build_routes", "plan_routes"]
 
 IntArray = npt.NDArray[np.int64]
 IndexArray = npt.NDArray[np.intp]
@@ -281,14 +281,15 @@ class CourierRoute:
         Backward over the route: a point may start at most at its latest and
         late enough that the next point is reached by *its* latest arrival.
         """
-        n = len(self.points)
-        late = np.empty(n, dtype=np.int64)
-        late[-1] = self.latest_s[-1]
-        for k in range(n - 2, -1, -1):
-            must_leave = late[k + 1] - int(self.leg_s[k])
-            # Arrival a starts service at max(a, opening) <= this bound, and the current
-            # schedule shows the opening is within it, so a itself may be this late.
-            late[k] = min(int(self.latest_s[k]), must_leave - self.points[k].service_s)
+        # late[k] = min(latest[k], late[k+1] - service[k] - leg[k]): an arrival a starts
+        # service at max(a, opening) <= that bound, and the current schedule shows the
+        # opening is within it, so a itself may be this late. Unrolled, with C the
+        # cumulative service and travel up to each point, late[k] = C[k] + the smallest
+        # latest[j] - C[j] over j >= k: a reversed running minimum.
+        reach = np.zeros(self.latest_s.size, dtype=np.int64)
+        np.cumsum(self.service_s[:-1] + self.leg_s, out=reach[1:])
+        slack = (self.latest_s - reach)[::-1]
+        late: IntArray = reach + np.minimum.accumulate(slack)[::-1]
         return late
 
     def with_errand(
@@ -320,7 +321,10 @@ class CourierRoute:
         return CourierRoute.build(self.vehicle, self.courier, pts, lookup, self.baseline_busy_s)
 
     def to_route(self) -> Route:
-        """The route as plan data (start, stops, end with times and loads)."""
+        """The route as plan data (start, stops, end with times and loads).
+
+        For many routes, :func:`plan_routes` looks their leg lengths up together.
+        """
         arrival = self.arrival_s.tolist()
         start = self.start_s.tolist()
         depart = self.departure_s.tolist()
@@ -342,3 +346,54 @@ class CourierRoute:
             distance_m=int(self.leg_m.sum()),
             duration_s=stops[-1].arrival_s - stops[0].departure_s,
         )
+
+
+def build_routes(
+    couriers: Sequence[tuple[int, Courier]],
+    points: Sequence[Sequence[Point]],
+    lookup: PairLookup,
+) -> list[CourierRoute | None]:
+    """:meth:`CourierRoute.build` for each ``(vehicle, courier)`` with its points.
+
+    The legs of all routes of a profile are looked up in one call.
+    """
+    locations = [[p.location for p in pts] for pts in points]
+    by_profile: dict[TravelProfile, list[int]] = {}
+    for k, (_, courier) in enumerate(couriers):
+        by_profile.setdefault(courier.profile, []).append(k)
+    legs: list[list[int]] = [[] for _ in couriers]
+    for profile, members in by_profile.items():
+        pairs = [pair for k in members for pair in itertools.pairwise(locations[k])]
+        seconds = _leg_seconds(pairs, profile, lookup)
+        at = 0
+        for k in members:
+            n = len(locations[k]) - 1
+            legs[k] = seconds[at : at + n]
+            at += n
+    return [
+        CourierRoute._simulate(v, c, tuple(pts), loc, leg, lookup, None)
+        for (v, c), pts, loc, leg in zip(couriers, points, locations, legs, strict=True)
+    ]
+
+
+def plan_routes(routes: Sequence[CourierRoute]) -> tuple[Route, ...]:
+    """:meth:`CourierRoute.to_route` of each route, their legs' lengths looked up together.
+
+    One distance lookup per travel lookup and profile instead of one per route.
+    """
+    groups: dict[tuple[int, TravelProfile], list[CourierRoute]] = {}
+    for route in routes:
+        if not route._leg_m:
+            groups.setdefault((id(route._lookup), route.courier.profile), []).append(route)
+    for (_, profile), group in groups.items():
+        sizes = [r.location.size - 1 for r in group]
+        a = np.concatenate([r.location[:-1] for r in group])
+        b = np.concatenate([r.location[1:] for r in group])
+        metres = np.zeros(a.size, dtype=np.int64)
+        real = b >= 0  # 0 into an open end
+        if real.any():
+            metres[real] = group[0]._lookup.distances_m(a[real], b[real], profile)
+        for route, legs in zip(group, np.split(metres, np.cumsum(sizes)[:-1]), strict=True):
+            if not route._leg_m:
+                route._leg_m.append(legs)
+    return tuple(route.to_route() for route in routes)
