@@ -1112,17 +1112,15 @@ class Matcher:
             else:
                 result = self._price(errand[rows], vehicle[rows])
                 index = np.arange(rows.size)
+            feasible = result.feasible.tolist()
+            after_i, after_j = result.pickup_after.tolist(), result.dropoff_after.tolist()
             for k, row in zip(index.tolist(), rows.tolist(), strict=True):
                 e, v = int(errand[row]), int(vehicle[row])
                 route = None
-                if result.feasible[k]:
+                if feasible[k]:
                     pickup, dropoff = self._points_of(self.errands[e], e)
                     route = self.routes[v].with_errand(
-                        pickup,
-                        dropoff,
-                        int(result.pickup_after[k]),
-                        int(result.dropoff_after[k]),
-                        self._lookup,
+                        pickup, dropoff, after_i[k], after_j[k], self._lookup
                     )
                 if route is None and self.routes[v].tasks:
                     route = self._fit(e, v)  # the errands already there may move
