@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import multiprocessing
+
 import attrs
 import pytest
 
@@ -19,6 +21,7 @@ from dispatch import (
     solve,
     validate,
 )
+from dispatch.solver import start_workers
 from dispatch.solver._portfolio import best_of
 
 LIMITED = SolveOptions(time_limit_s=None, solution_limit=50, metaheuristic="greedy_descent")
@@ -71,3 +74,20 @@ def test_bad_worker_counts_are_rejected(workers: object) -> None:
     """workers must be an int >= 1."""
     with pytest.raises(InvalidInputError, match=r"SolveOptions\.workers"):
         SolveOptions(workers=workers)  # type: ignore[arg-type]
+
+
+def test_a_pool_process_that_used_the_workers_exits() -> None:
+    """A process started by multiprocessing whose solves used worker processes ends.
+
+    multiprocessing ends such a process without atexit and joins its children first;
+    the portfolio's idle workers used to make that join wait for ever.
+    """
+    child = multiprocessing.get_context("spawn").Process(target=start_workers, args=(1,))
+    child.start()
+    child.join(timeout=120)
+    stuck = child.is_alive()
+    if stuck:
+        child.kill()
+        child.join()
+    assert not stuck
+    assert child.exitcode == 0

@@ -20,6 +20,7 @@ import atexit
 import concurrent.futures as cf
 import logging
 import multiprocessing
+import multiprocessing.util
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -62,15 +63,21 @@ def _warm() -> bool:
     return True
 
 
-def _shutdown() -> None:
+def _shutdown(*, wait: bool = False) -> None:
     global _pool, _pool_size
     with _lock:
         if _pool is not None:
-            _pool.shutdown(wait=False, cancel_futures=True)
+            _pool.shutdown(wait=wait, cancel_futures=True)
         _pool, _pool_size = None, 0
 
 
 atexit.register(_shutdown)
+# A process started by multiprocessing (a job in a process pool that solves with workers)
+# ends through multiprocessing's own exit, which skips atexit and joins the process's
+# children: without this, that join waits for ever on the pool's idle workers. It runs
+# before the finalizers of multiprocessing's queues (priority 10), which would stop the
+# pool's call queue before the workers are told to stop, and waits for them.
+multiprocessing.util.Finalize(None, _shutdown, kwargs={"wait": True}, exitpriority=100)
 
 
 def _workers(size: int) -> cf.ProcessPoolExecutor:
