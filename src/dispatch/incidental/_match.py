@@ -234,6 +234,7 @@ class _ErrandFacts:
     dropoff_service_s: IntArray
     load: IntArray
     max_ride_s: IntArray
+    priority: IntArray
 
     @staticmethod
     def of(
@@ -252,6 +253,7 @@ class _ErrandFacts:
                 [UNBOUNDED_S if e.max_ride_s is None else e.max_ride_s for e in errands],
                 dtype=np.int64,
             ),
+            priority=np.array([e.priority for e in errands], dtype=np.int64),
         )
 
 
@@ -1036,8 +1038,7 @@ class Matcher:
             added = result.added_busy_s[ok]
             clock["price"] += time.perf_counter() - tick
             tick = time.perf_counter()
-            priority = np.array([self.errands[e].priority for e in e_ok], dtype=np.int64)
-            value = opts.value_per_priority_s * priority - added
+            value = opts.value_per_priority_s * self._facts.priority[e_ok] - added
             chosen = assign(
                 e_ok,
                 v_ok,
@@ -1094,9 +1095,7 @@ class Matcher:
         """
         placed: list[int] = []
         value = (
-            self.options.value_per_priority_s
-            * np.array([self.errands[e].priority for e in errand.tolist()], dtype=np.int64)
-            - priced.added_busy_s
+            self.options.value_per_priority_s * self._facts.priority[errand] - priced.added_busy_s
         )
         order = np.lexsort((errand, -value, vehicle))
         rank = np.zeros(order.size, dtype=np.int64)
@@ -1196,7 +1195,7 @@ class Matcher:
         each ending early after ``improve_patience`` errands in a row without a move.
         """
         weight = self.options.value_per_priority_s
-        priority = np.array([e.priority for e in self.errands], dtype=np.int64)
+        priority = self._facts.priority
         couriers_of: dict[int, list[int]] = {}
         # Each errand's couriers, cheapest on their own routes first, at most improve_couriers.
         order = np.lexsort((v_own, c_own, e_own))

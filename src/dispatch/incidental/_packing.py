@@ -69,7 +69,7 @@ def _candidates(
 ) -> list[list[int]]:
     """Each courier's candidate errands: the most valuable alone on its own route, and its own."""
     weight = matcher.options.value_per_priority_s
-    priority = np.array([e.priority for e in matcher.errands], dtype=np.int64)
+    priority = matcher._facts.priority
     value = weight * priority[e_own] - c_own
     out: list[list[int]] = [[] for _ in matcher.routes]
     order = np.lexsort((e_own, -value, v_own))
