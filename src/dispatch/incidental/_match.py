@@ -627,15 +627,13 @@ class Matcher:
         a request that arrives between re-plans pays for no rebuilding.
         """
 
-        def fresh(cached: tuple[tuple[CourierRoute, ...], LegTable] | None) -> bool:
-            return (
-                cached is not None
-                and len(cached[0]) == len(routes)
-                and all(a is b for a, b in zip(cached[0], routes, strict=True))
+        def fresh(cached: tuple[tuple[CourierRoute, ...], LegTable]) -> bool:
+            return len(cached[0]) == len(routes) and all(
+                a is b for a, b in zip(cached[0], routes, strict=True)
             )
 
         cached = self._leg_cache.get(budgets)
-        if not fresh(cached):
+        if cached is None or not fresh(cached):
             other = self._leg_cache.get(not budgets)
             if other is not None and fresh(other):
                 # The same routes with the other budgets: only the budget column differs.
@@ -646,7 +644,6 @@ class Matcher:
                 built = self._build_legs(routes, budgets)
             cached = (tuple(routes), built)
             self._leg_cache[budgets] = cached
-        assert cached is not None
         table = cached[1]
         if len(vehicles) == len(routes):
             return table
