@@ -7,7 +7,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.eldercare.world import TRAVEL, H, M, at, courier
 
-from dispatch import Problem, SolveOptions, Stop, Visit, solve, validate
+from dispatch import (
+    Courier,
+    Location,
+    MatrixTravel,
+    Problem,
+    SolveOptions,
+    Stop,
+    TimeWindow,
+    Visit,
+    solve,
+    validate,
+)
 from dispatch.eldercare._parts import Part, follow_routes
 from dispatch.eldercare._routing import _better
 from dispatch.plan import ObjectiveParts, Plan, Route, SolveStatus, Unassigned, UnassignedReason
@@ -137,8 +148,6 @@ def test_a_zone_keeps_its_start_unless_the_new_plan_serves_more_by_priority() ->
 
 def test_leftovers_respect_a_couriers_task_cap() -> None:
     """A courier at its task cap takes no leftover, though its route has room in time."""
-    from dispatch import Courier, Location, MatrixTravel, TimeWindow
-
     travel = MatrixTravel(nodes=[0, 1], durations_s=[[0, 60], [60, 0]])
     stop = Stop(location=Location(node=1), windows=[(0, 3600)])
     problem = Problem(

@@ -474,3 +474,4 @@ def test_pricing_in_threads_gives_the_same_matching(seed: int, monkeypatch: Any)
         assert threaded.plan == attrs.evolve(one.plan, runtime_s=threaded.plan.runtime_s)
         assert threaded.value == one.value
         assert len(one.plan.routes) > 0
+        assert validate(problem, threaded.plan) == []

@@ -666,18 +666,12 @@ class Matcher:
         opened[last] = b_real[last] < 0
         a_loc = np.concatenate([r.location[:-1] for r in routes])
         b_loc = np.where(opened, a_loc, b_real)  # an open end: the leg stays at the last stop
-        per_route = np.array(
-            [
-                (
-                    self._profile_code[r.courier.profile],
-                    np.inf
-                    if xy is None or bounds[r.courier.profile] is None
-                    else bounds[r.courier.profile],
-                )
-                for r in routes
-            ],
+        profiles = [r.courier.profile for r in routes]
+        profile = np.array([self._profile_code[p] for p in profiles], dtype=np.int64)
+        speed = np.array(
+            [np.inf if xy is None or bounds[p] is None else bounds[p] for p in profiles],
             dtype=float,
-        ).reshape(-1, 2)[courier]
+        )
         zeros = np.zeros((courier.size, 2))
         return LegTable(
             courier=courier,
@@ -689,10 +683,10 @@ class Matcher:
             next_late_s=np.concatenate([r.latest_arrival_s()[1:] for r in routes]).astype(float),
             open_end=opened,
             budget_s=_leg_budgets(routes, budgets)[courier],
-            speed_mps=per_route[:, 1],
+            speed_mps=speed[courier],
             a_loc=a_loc,
             b_loc=b_real,
-            profile=per_route[:, 0].astype(np.int64),
+            profile=profile[courier],
         )
 
     def _stop_tables(self, errands: Sequence[int]) -> tuple[StopTable, StopTable]:
