@@ -48,11 +48,11 @@ def _fits_alone(matcher: Matcher, e: int, v: int, *, budget: bool = True) -> boo
         return False
     if not budget:
         free = attrs.evolve(courier, detour_budget_s=None)
-        unbudgeted = CourierRoute.build(v, free, route.points, matcher._lookup)
+        unbudgeted = CourierRoute.build(v, free, route.points(), matcher._lookup)
         assert unbudgeted is not None
         route = unbudgeted
     pickup, dropoff = matcher._points_of(errand, e)
-    last = len(route.points) - 2
+    last = len(route.refs) - 2
     return any(
         route.with_errand(pickup, dropoff, i, j, matcher._lookup) is not None
         for i, j in itertools.combinations_with_replacement(range(last + 1), 2)

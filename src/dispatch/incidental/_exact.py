@@ -48,7 +48,7 @@ def _placements(matcher: Matcher, vehicle: int, errand: int) -> list[tuple[int, 
     own = matcher._own_routes[vehicle]
     pickup, dropoff = matcher._points_of(matcher.errands[errand], errand)
     found = []
-    for i, j in itertools.combinations_with_replacement(range(len(own.points) - 1), 2):
+    for i, j in itertools.combinations_with_replacement(range(len(own.refs) - 1), 2):
         route = own.with_errand(pickup, dropoff, i, j, matcher._lookup)
         if route is not None:
             found.append((route.busy_s - own.busy_s, route))

@@ -9,7 +9,10 @@ The hot loops of :mod:`dispatch.incidental` run here, compiled by numba:
 - :func:`admitted`: the pruning's scan of route legs against the places and groups of
   the errands' stops (:mod:`dispatch.incidental._pruning`), in one pass, no temporaries;
 - :func:`dense_travel` and :func:`transpose`: reading candidates' travel from the dense
-  tables along rows (the matcher's pricing).
+  tables along rows (the matcher's pricing);
+- :func:`simulate` and :func:`insert_pair`: a courier's route as a table of points, its
+  earliest-start schedule simulated in full, and an errand's two stops put into it
+  (:class:`dispatch.incidental._route.CourierRoute`).
 
 The callers import this module inside the functions that need it, so ``import dispatch``
 does not import numba (0.2-0.4 s on the development machine).
@@ -34,7 +37,28 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["admitted", "dense_travel", "insertions", "read_only", "route_tables", "transpose"]
+from dispatch.incidental._route import (
+    DELTA,
+    DROPOFF,
+    KIND,
+    LOC,
+    MAX_RIDE,
+    PICKUP,
+    SERVICE,
+    TASK,
+)
+
+__all__ = [
+    "admitted",
+    "dense_travel",
+    "insert_and_simulate",
+    "insert_pair",
+    "insertions",
+    "read_only",
+    "route_tables",
+    "simulate",
+    "transpose",
+]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -539,3 +563,211 @@ def dense_travel(
             from_dropoff_s[out, k] = e
             smallest = min(smallest, min(min(a, b), min(c, e)))
     return smallest
+
+
+# --- route simulation ----------------------------------------------------------------------------
+
+# The route's point table: columns LOC ... DELTA and kinds as laid out in ``_route``.
+_OK: Final = 0
+_BROKEN: Final = 1  # a rule breaks: window, shift, capacity, ride
+_UNREACHABLE: Final = 2  # a new leg has no path in the dense table
+
+
+@_jit
+def simulate(
+    facts: IntArray,
+    win_ptr: IntArray,
+    windows: IntArray,
+    legs: IntArray,
+    shift_lo: int,
+    shift_hi: int,
+    open_latest_s: int,
+    capacity: IntArray,
+) -> tuple[int, int, int, IntArray, IntArray]:
+    """Earliest-start simulation of a route's points (rows of ``facts``) with ``legs``.
+
+    Point ``k``'s windows are rows ``win_ptr[k]:win_ptr[k + 1]`` of ``windows``
+    (``(earliest, latest)``, sorted); the first and last points keep the shift. Returns
+    ``(status, busy, tasks, schedule, load)``: status 0 when every rule holds (windows,
+    shift, capacity in ``[0, capacity]``, maximum rides), else 1; ``busy`` is travel plus
+    service, ``tasks`` the number of pickups; the rows of ``schedule`` are each point's
+    arrival, start, and the window it starts in, earliest and latest (``(0,
+    open_latest_s)`` without one); ``load`` is the load on leaving each point.
+    """
+    n = facts.shape[0]
+    dims = capacity.shape[0]
+    schedule = np.zeros((4, n), np.int64)
+    arrival, start, earliest, latest = schedule[0], schedule[1], schedule[2], schedule[3]
+    load = np.zeros((n, dims), np.int64)
+    current = np.zeros(dims, np.int64)
+    t = shift_lo
+    busy = 0
+    tasks = 0
+    for k in range(n):
+        if k:
+            t = start[k - 1] + facts[k - 1, SERVICE] + legs[k - 1]
+            busy += legs[k - 1]
+        busy += facts[k, SERVICE]
+        arrival[k] = t
+        if k == 0 or k == n - 1:
+            if t > shift_hi:
+                return _BROKEN, busy, tasks, schedule, load
+            begin, lo, hi = t, shift_lo, shift_hi
+        elif win_ptr[k + 1] > win_ptr[k]:
+            found = -1
+            for w in range(win_ptr[k], win_ptr[k + 1]):
+                if t <= windows[w, 1]:
+                    found = w
+                    break
+            if found < 0:
+                return _BROKEN, busy, tasks, schedule, load
+            lo, hi = windows[found, 0], windows[found, 1]
+            begin = max(t, lo)
+        else:
+            begin, lo, hi = t, 0, open_latest_s
+        start[k], earliest[k], latest[k] = begin, lo, hi
+        for d in range(dims):
+            x = current[d] + facts[k, DELTA + d]
+            if x < 0 or x > capacity[d]:
+                return _BROKEN, busy, tasks, schedule, load
+            current[d] = x
+            load[k, d] = x
+        kind = facts[k, KIND]
+        if kind == PICKUP:
+            tasks += 1
+        elif kind == DROPOFF and facts[k, MAX_RIDE] >= 0:
+            for q in range(k - 1, -1, -1):
+                if facts[q, KIND] == PICKUP and facts[q, TASK] == facts[k, TASK]:
+                    if begin - (start[q] + facts[q, SERVICE]) > facts[k, MAX_RIDE]:
+                        return _BROKEN, busy, tasks, schedule, load
+                    break
+    return _OK, busy, tasks, schedule, load
+
+
+@_jit
+def insert_pair(
+    facts: IntArray,
+    win_ptr: IntArray,
+    windows: IntArray,
+    legs: IntArray,
+    pickup: IntArray,
+    pickup_windows: IntArray,
+    dropoff: IntArray,
+    dropoff_windows: IntArray,
+    after_i: int,
+    after_j: int,
+    table: npt.NDArray[np.signedinteger[Any]],
+    place: IntArray,
+    fresh_s: IntArray,
+) -> tuple[int, IntArray, IntArray, IntArray, IntArray]:
+    """A route's point table with a pickup after point ``after_i`` and its drop-off after
+    point ``after_j`` (``after_j >= after_i``, indices of the old route).
+
+    Returns ``(status, facts, win_ptr, windows, legs)`` of the new route. The legs into and
+    out of the two new points are read from ``table`` (rows and columns ``place`` of the
+    locations; no travel into an open end, location -1) when it is not empty, else taken
+    from ``fresh_s`` in leg order; status 2 when a read finds no path (the caller asks its
+    lookup, which names the pair), else 0.
+    """
+    n = facts.shape[0]
+    size = n + 2
+    width = facts.shape[1]
+    source = np.empty(size, np.int64)  # old point of each new one; -1 pickup, -2 drop-off
+    for r in range(size):
+        if r <= after_i:
+            source[r] = r
+        elif r == after_i + 1:
+            source[r] = -1
+        elif r <= after_j + 1:
+            source[r] = r - 1
+        elif r == after_j + 2:
+            source[r] = -2
+        else:
+            source[r] = r - 2
+    out = np.empty((size, width), np.int64)
+    ptr = np.empty(size + 1, np.int64)
+    out_windows = np.empty(
+        (windows.shape[0] + pickup_windows.shape[0] + dropoff_windows.shape[0], 2), np.int64
+    )
+    at = 0
+    for r in range(size):
+        ptr[r] = at
+        s = source[r]
+        if s >= 0:
+            out[r] = facts[s]
+            for w in range(win_ptr[s], win_ptr[s + 1]):
+                out_windows[at] = windows[w]
+                at += 1
+        else:
+            out[r] = pickup if s == -1 else dropoff
+            extra = pickup_windows if s == -1 else dropoff_windows
+            for w in range(extra.shape[0]):
+                out_windows[at] = extra[w]
+                at += 1
+    ptr[size] = at
+    out_legs = np.empty(size - 1, np.int64)
+    given = 0
+    for r in range(size - 1):
+        a, b = source[r], source[r + 1]
+        if a >= 0 and b == a + 1:
+            out_legs[r] = legs[a]
+            continue
+        to = out[r + 1, LOC]
+        if to < 0:
+            value = 0
+        elif table.shape[0]:
+            value = table[place[out[r, LOC]], place[to]]
+            if value < 0:
+                return _UNREACHABLE, out, ptr, out_windows, out_legs
+        else:
+            value = fresh_s[given]
+        given += 1
+        out_legs[r] = value
+    return _OK, out, ptr, out_windows, out_legs
+
+
+@_jit
+def insert_and_simulate(
+    facts: IntArray,
+    win_ptr: IntArray,
+    windows: IntArray,
+    legs: IntArray,
+    pickup: IntArray,
+    pickup_windows: IntArray,
+    dropoff: IntArray,
+    dropoff_windows: IntArray,
+    after_i: int,
+    after_j: int,
+    table: npt.NDArray[np.signedinteger[Any]],
+    place: IntArray,
+    fresh_s: IntArray,
+    shift_lo: int,
+    shift_hi: int,
+    open_latest_s: int,
+    capacity: IntArray,
+) -> tuple[int, int, int, IntArray, IntArray, IntArray, IntArray, IntArray, IntArray]:
+    """:func:`insert_pair` then :func:`simulate`, in one call: ``(status, busy, tasks,
+    facts, win_ptr, windows, legs, schedule, load)``, status as either's (2 from the
+    insertion, 1 from the simulation, else 0)."""
+    status, out, ptr, out_windows, out_legs = insert_pair(
+        facts,
+        win_ptr,
+        windows,
+        legs,
+        pickup,
+        pickup_windows,
+        dropoff,
+        dropoff_windows,
+        after_i,
+        after_j,
+        table,
+        place,
+        fresh_s,
+    )
+    if status != _OK:
+        empty = np.zeros((0, 0), np.int64)
+        return status, 0, 0, out, ptr, out_windows, out_legs, empty, empty
+    status, busy, tasks, schedule, load = simulate(
+        out, ptr, out_windows, out_legs, shift_lo, shift_hi, open_latest_s, capacity
+    )
+    return status, busy, tasks, out, ptr, out_windows, out_legs, schedule, load

@@ -51,7 +51,13 @@ from dispatch.incidental._insertion import (
 from dispatch.incidental._ortools_flow import assign
 from dispatch.incidental._packing import rank_in_runs, repack_neighbourhoods
 from dispatch.incidental._pruning import LegTable, PlaceTables, StopTable, plausible_pairs
-from dispatch.incidental._route import CourierRoute, Point, build_routes, plan_routes
+from dispatch.incidental._route import (
+    CourierRoute,
+    Point,
+    build_routes,
+    errand_point,
+    plan_routes,
+)
 from dispatch.model import Courier, Errand, Location, MealDelivery, Problem, Stop
 from dispatch.plan import (
     ObjectiveParts,
@@ -585,24 +591,24 @@ class Matcher:
         load = self.problem.load_of(errand)
         pickup, dropoff = errand.pickup, errand.dropoff
         return (
-            Point(
-                role=StopRole.PICKUP,
-                ref=errand.id,
-                location=self._index[pickup.location],
-                windows=pickup.windows,
-                service_s=pickup.service_s,
-                delta=load,
-                task=task,
+            errand_point(
+                StopRole.PICKUP,
+                errand.id,
+                self._index[pickup.location],
+                pickup.windows,
+                pickup.service_s,
+                load,
+                task,
             ),
-            Point(
-                role=StopRole.DROPOFF,
-                ref=errand.id,
-                location=self._index[dropoff.location],
-                windows=dropoff.windows,
-                service_s=dropoff.service_s,
-                delta=tuple(-x for x in load),
-                task=task,
-                max_ride_s=errand.max_ride_s,
+            errand_point(
+                StopRole.DROPOFF,
+                errand.id,
+                self._index[dropoff.location],
+                dropoff.windows,
+                dropoff.service_s,
+                tuple(-x for x in load),
+                task,
+                errand.max_ride_s,
             ),
         )
 
@@ -986,8 +992,8 @@ class Matcher:
                     detour_s=int(result.added_busy_s[k]),
                     pickup_eta_s=int(result.pickup_start_s[k]),
                     dropoff_eta_s=int(result.dropoff_start_s[k]),
-                    pickup_after=route.points[int(result.pickup_after[k])].ref,
-                    dropoff_after=route.points[int(result.dropoff_after[k])].ref
+                    pickup_after=route.refs[int(result.pickup_after[k])],
+                    dropoff_after=route.refs[int(result.dropoff_after[k])]
                     if result.dropoff_after[k] != result.pickup_after[k]
                     else errand.id,
                 )
@@ -1071,7 +1077,7 @@ class Matcher:
             assign_s=clock["assign"],
             repair_s=clock["repair"],
         )
-        detours = {r.courier.id: r.detour_s for r in self.routes if len(r.points) > 2}
+        detours = {r.courier.id: r.detour_s for r in self.routes if len(r.refs) > 2}
         served = sum(self.errands[e].priority for e in np.flatnonzero(placed).tolist())
         total = opts.value_per_priority_s * served - sum(detours.values())
         return Matching(plan=plan, stats=stats, value=total, detours=detours)
@@ -1270,7 +1276,7 @@ class Matcher:
         progress: IntArray,
         lost_to_cap: npt.NDArray[np.bool_],
     ) -> Plan:
-        routes = plan_routes([r for r in self.routes if len(r.points) > 2])
+        routes = plan_routes([r for r in self.routes if len(r.refs) > 2])
         open_errands = [e for e in range(len(self.errands)) if not placed[e]]
         # Short of DETOUR: would some courier's own route take it if budgets did not count?
         short = [e for e in open_errands if progress[e] < _PROGRESS[int(InsertionReason.DETOUR)]]

@@ -8,10 +8,9 @@ arithmetic, so what the matcher keeps is always checked the long way too.
 
 from __future__ import annotations
 
-import itertools
 import weakref
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Final
 
 import attrs
 import numpy as np
@@ -22,7 +21,14 @@ from dispatch.model import Courier, TimeWindow, TravelProfile
 from dispatch.plan import PlannedStop, Route, StopRole
 from dispatch.travel import PairLookup, PlaceLookup
 
-__all__ = ["CourierRoute", "Point", "build_routes", "plan_routes"]
+__all__ = [
+    "CourierRoute",
+    "Point",
+    "build_routes",
+    "errand_point",
+    "plan_routes",
+    "point_rows",
+]
 
 IntArray = npt.NDArray[np.int64]
 IndexArray = npt.NDArray[np.intp]
@@ -34,7 +40,9 @@ class Point:
 
     ``location`` indexes the matcher's :class:`~dispatch.travel.PairLookup`;
     ``-1`` marks an open end (at the last stop, no travel to it). ``task``
-    is the errand's index for its pickup and drop-off, else -1.
+    is the errand's index for its pickup and drop-off, else -1. ``rows`` may
+    carry the point's rows of a route's tables (:func:`point_rows`), made once
+    for points that are inserted into many routes.
     """
 
     role: StopRole
@@ -45,14 +53,89 @@ class Point:
     delta: tuple[int, ...] = ()
     task: int = -1
     max_ride_s: int | None = None
+    rows: tuple[IntArray, IntArray, IntArray] | None = attrs.field(
+        default=None, eq=False, repr=False
+    )
 
 
-def _window_at(windows: Sequence[TimeWindow], arrival_s: int) -> TimeWindow | None:
-    """The first window still open at ``arrival_s`` (the one an earliest start uses)."""
-    for w in windows:
-        if arrival_s <= w.latest_s:
-            return w
-    return None
+# A route's table of points (``CourierRoute.facts``), one row per point: the location,
+# the service seconds, the kind, the errand's index, its maximum ride (-1: none), then
+# the load change in each dimension. The compiled simulation reads it
+# (:mod:`dispatch.incidental._kernels`).
+LOC: Final = 0
+SERVICE: Final = 1
+KIND: Final = 2
+TASK: Final = 3
+MAX_RIDE: Final = 4
+DELTA: Final = 5
+# Kinds of points: the start, the end and own stops are OTHER.
+OTHER: Final = 0
+PICKUP: Final = 1
+DROPOFF: Final = 2
+_KIND_OF = {StopRole.PICKUP: PICKUP, StopRole.DROPOFF: DROPOFF}
+_ROLE_OF = {OTHER: StopRole.OWN, PICKUP: StopRole.PICKUP, DROPOFF: StopRole.DROPOFF}
+
+
+def point_rows(points: Sequence[Point], dims: int) -> tuple[IntArray, IntArray, IntArray]:
+    """``(facts, win_ptr, windows)`` of ``points`` with ``dims`` load dimensions.
+
+    ``facts`` has one row per point (columns above); point ``k``'s windows are
+    rows ``win_ptr[k]:win_ptr[k + 1]`` of ``windows``, each ``(earliest, latest)``.
+    """
+    facts = np.zeros((len(points), DELTA + dims), dtype=np.int64)
+    if points:
+        facts[:, :DELTA] = [
+            (
+                p.location,
+                p.service_s,
+                _KIND_OF.get(p.role, OTHER),
+                p.task,
+                -1 if p.max_ride_s is None else p.max_ride_s,
+            )
+            for p in points
+        ]
+    for k, p in enumerate(points):
+        if p.delta:
+            facts[k, DELTA:] = p.delta
+    win_ptr = np.zeros(len(points) + 1, dtype=np.int64)
+    np.cumsum([len(p.windows) for p in points], out=win_ptr[1:])
+    windows = np.array(
+        [(w.earliest_s, w.latest_s) for p in points for w in p.windows], dtype=np.int64
+    ).reshape(-1, 2)
+    return facts, win_ptr, windows
+
+
+def errand_point(
+    role: StopRole,
+    ref: str,
+    location: int,
+    windows: tuple[TimeWindow, ...],
+    service_s: int,
+    delta: tuple[int, ...],
+    task: int,
+    max_ride_s: int | None = None,
+) -> Point:
+    """An errand's pickup or drop-off with its table rows made (see :attr:`Point.rows`)."""
+    kind = _KIND_OF.get(role, OTHER)
+    ride = -1 if max_ride_s is None else max_ride_s
+    facts = np.array([[location, service_s, kind, task, ride, *delta]], dtype=np.int64)
+    table = np.array([(w.earliest_s, w.latest_s) for w in windows], dtype=np.int64)
+    rows = (facts, np.array([0, len(windows)], dtype=np.int64), table.reshape(-1, 2))
+    return Point(
+        role=role,
+        ref=ref,
+        location=location,
+        windows=windows,
+        service_s=service_s,
+        delta=delta,
+        task=task,
+        max_ride_s=max_ride_s,
+        rows=rows,
+    )
+
+
+def _rows_of(point: Point, dims: int) -> tuple[IntArray, IntArray, IntArray]:
+    return point.rows if point.rows is not None else point_rows((point,), dims)
 
 
 _Dense = tuple[IndexArray, Callable[[TravelProfile], npt.NDArray[np.signedinteger[Any]]]]
@@ -73,20 +156,22 @@ def _dense_of(lookup: PairLookup) -> _Dense | None:
     return dense
 
 
-def _leg_seconds(
-    pairs: Sequence[tuple[int, int]], profile: TravelProfile, lookup: PairLookup
-) -> list[int]:
-    """Travel seconds of legs ``(from, to)`` (0 into an open end, ``to == -1``).
+_NO_LEGS: IntArray = np.zeros(0, dtype=np.int64)
+_NO_TABLE: IntArray = np.zeros((0, 0), dtype=np.int64)
+
+
+def _leg_seconds(a: IntArray, b: IntArray, profile: TravelProfile, lookup: PairLookup) -> IntArray:
+    """Travel seconds of the legs from locations ``a`` to ``b`` (0 into an open end,
+    ``b == -1``).
 
     Read from the dense table when the lookup has one; an unreachable pair (or a
     lookup without a table) is asked of the lookup, which raises the error naming it.
     """
-    out = [0] * len(pairs)
-    real = [k for k, (_, b) in enumerate(pairs) if b >= 0]
-    if not real:
+    out = np.zeros(a.size, dtype=np.int64)
+    real = b >= 0
+    if not real.any():
         return out
-    a = np.array([pairs[k][0] for k in real], dtype=np.int64)
-    b = np.array([pairs[k][1] for k in real], dtype=np.int64)
+    a, b = a[real], b[real]
     dense = _dense_of(lookup)
     seconds = None
     if dense is not None:
@@ -96,8 +181,7 @@ def _leg_seconds(
             seconds = None
     if seconds is None:
         seconds = lookup.durations_s(a, b, profile)
-    for k, value in zip(real, seconds.tolist(), strict=True):
-        out[k] = value
+    out[real] = seconds
     return out
 
 
@@ -108,14 +192,19 @@ class CourierRoute:
     Build one with :meth:`build`; it is None-safe: :meth:`build` returns None
     when the points cannot be served (windows, shift, capacity, rides).
     ``baseline_busy_s`` is the busy time of the courier's own stops alone,
-    the reference of the detour budget. ``location`` and ``service_s`` are the
-    points' fields as arrays; ``leg_m`` is looked up when first read (only
-    finished routes need distances).
+    the reference of the detour budget. ``facts``, ``win_ptr`` and ``windows``
+    are the points as tables (:func:`point_rows`), which the compiled
+    simulation reads; ``location`` and ``service_s`` are two of their columns;
+    ``refs`` names each point (the courier at the start and end, else the own
+    stop or the errand). No object per point is kept: a district's routes hold
+    tens of thousands of points, and every object is one more for Python's
+    garbage collector to walk. :meth:`points` makes them when asked.
+    ``leg_m`` is looked up when first read (only finished routes need distances).
     """
 
     vehicle: int
     courier: Courier
-    points: tuple[Point, ...]
+    refs: tuple[str, ...]
     baseline_busy_s: int
     leg_s: IntArray
     arrival_s: IntArray
@@ -128,6 +217,9 @@ class CourierRoute:
     """Travel and service seconds of the route."""
     task_indices: tuple[int, ...]
     """Errand indices on the route, in pickup order."""
+    facts: IntArray
+    win_ptr: IntArray
+    windows: IntArray
     location: IntArray
     service_s: IntArray
     _lookup: PairLookup = attrs.field(alias="lookup", repr=False)
@@ -160,70 +252,56 @@ class CourierRoute:
         own-stops-only route first).
         """
         pts = tuple(points)
-        loc = [p.location for p in pts]
-        legs = _leg_seconds(list(itertools.pairwise(loc)), courier.profile, lookup)
-        return CourierRoute._simulate(vehicle, courier, pts, loc, legs, lookup, baseline_busy_s)
+        facts, win_ptr, windows = point_rows(pts, len(courier.capacity))
+        loc = facts[:, LOC]
+        legs = _leg_seconds(loc[:-1], loc[1:], courier.profile, lookup)
+        refs = tuple(p.ref for p in pts)
+        return CourierRoute._simulate(
+            vehicle, courier, refs, (facts, win_ptr, windows, legs), lookup, baseline_busy_s
+        )
 
     @staticmethod
     def _simulate(
         vehicle: int,
         courier: Courier,
-        pts: tuple[Point, ...],
-        loc: list[int],
-        legs: list[int],
+        refs: tuple[str, ...],
+        tables: tuple[IntArray, IntArray, IntArray, IntArray],
         lookup: PairLookup,
         baseline_busy_s: int | None,
     ) -> CourierRoute | None:
-        """Earliest-start simulation of ``pts`` with travel ``legs`` between them."""
-        n = len(pts)
-        dims = len(courier.capacity)
-        capacity = tuple(courier.capacity)
-        arrival = [0] * n
-        start = [0] * n
-        latest = [0] * n
-        earliest = [0] * n
-        service = [p.service_s for p in pts]
-        load_after: list[tuple[int, ...]] = [()] * n
+        """Earliest-start simulation of the points named ``refs`` from their tables
+        ``(facts, win_ptr, windows, legs)``, compiled (:func:`._kernels.simulate`)."""
+        from dispatch.incidental import _kernels
+
+        facts, win_ptr, windows, legs = tables
         shift = courier.shift
-        t = shift.earliest_s
-        load = (0,) * dims
-        picked: dict[int, int] = {}
-        pickups: list[int] = []
-        for k, p in enumerate(pts):
-            if k:
-                t = start[k - 1] + service[k - 1] + legs[k - 1]
-            arrival[k] = t
-            if k == 0 or k == n - 1:
-                begin, lo, hi = t, shift.earliest_s, shift.latest_s
-                if t > shift.latest_s:
-                    return None
-            elif p.windows:
-                window = _window_at(p.windows, t)
-                if window is None:
-                    return None
-                lo, hi = window.earliest_s, window.latest_s
-                begin = max(t, lo)
-            else:
-                begin, lo, hi = t, 0, UNBOUNDED_S
-            start[k], earliest[k], latest[k] = begin, lo, hi
-            if p.delta:
-                load = tuple(x + d for x, d in zip(load, p.delta, strict=True))
-                if any(x < 0 for x in load) or any(
-                    x > c for x, c in zip(load, capacity, strict=True)
-                ):
-                    return None
-            load_after[k] = load
-            if p.role is StopRole.PICKUP:
-                picked[p.task] = begin + p.service_s
-                pickups.append(p.task)
-            elif (
-                p.role is StopRole.DROPOFF
-                and p.max_ride_s is not None
-                and begin - picked[p.task] > p.max_ride_s
-            ):
-                return None
-        busy = sum(legs) + sum(service)
-        tasks = len(pickups)
+        status, busy, tasks, schedule, load = _kernels.simulate(
+            facts,
+            win_ptr,
+            windows,
+            legs,
+            shift.earliest_s,
+            shift.latest_s,
+            UNBOUNDED_S,
+            np.array(courier.capacity, dtype=np.int64),
+        )
+        simulated = (status, busy, tasks, facts, win_ptr, windows, legs, schedule, load)
+        return CourierRoute._made(vehicle, courier, refs, simulated, lookup, baseline_busy_s)
+
+    @staticmethod
+    def _made(
+        vehicle: int,
+        courier: Courier,
+        refs: tuple[str, ...],
+        simulated: tuple[int, int, int, IntArray, IntArray, IntArray, IntArray, IntArray, IntArray],
+        lookup: PairLookup,
+        baseline_busy_s: int | None,
+    ) -> CourierRoute | None:
+        """The route from a compiled simulation's results (see
+        :func:`dispatch.incidental._kernels.insert_and_simulate`); None if a rule breaks."""
+        status, busy, tasks, facts, win_ptr, windows, legs, schedule, load = simulated
+        if status:
+            return None
         if courier.max_tasks is not None and tasks > courier.max_tasks:
             return None
         baseline = busy if baseline_busy_s is None else baseline_busy_s
@@ -233,19 +311,22 @@ class CourierRoute:
         return CourierRoute(
             vehicle=vehicle,
             courier=courier,
-            points=pts,
+            refs=refs,
             baseline_busy_s=baseline,
-            leg_s=np.array(legs, dtype=np.int64),
-            arrival_s=np.array(arrival, dtype=np.int64),
-            start_s=np.array(start, dtype=np.int64),
-            latest_s=np.array(latest, dtype=np.int64),
-            earliest_s=np.array(earliest, dtype=np.int64),
-            load_after=np.array(load_after, dtype=np.int64).reshape(n, dims),
+            leg_s=legs,
+            arrival_s=schedule[0],
+            start_s=schedule[1],
+            earliest_s=schedule[2],
+            latest_s=schedule[3],
+            load_after=load,
             tasks=tasks,
             busy_s=busy,
-            task_indices=tuple(pickups),
-            location=np.array(loc, dtype=np.int64),
-            service_s=np.array(service, dtype=np.int64),
+            task_indices=tuple(facts[facts[:, KIND] == PICKUP, TASK].tolist()),
+            facts=facts,
+            win_ptr=win_ptr,
+            windows=windows,
+            location=np.ascontiguousarray(facts[:, LOC]),
+            service_s=np.ascontiguousarray(facts[:, SERVICE]),
             lookup=lookup,
         )
 
@@ -263,12 +344,12 @@ class CourierRoute:
     @property
     def open_end(self) -> bool:
         """Whether the route ends wherever its last stop is."""
-        return self.points[-1].location < 0
+        return bool(self.location[-1] < 0)
 
     @property
     def n_stops(self) -> int:
         """Stops between the start and the end."""
-        return len(self.points) - 2
+        return len(self.refs) - 2
 
     @property
     def departure_s(self) -> IntArray:
@@ -299,26 +380,99 @@ class CourierRoute:
 
         Only the legs around the two new stops are looked up; the others are kept.
         """
-        pts = list(self.points)
-        pts.insert(after_j + 1, dropoff)
-        pts.insert(after_i + 1, pickup)
-        loc = [p.location for p in pts]
-        # New points sit at after_i + 1 and after_j + 2; the legs into and out of them change.
-        fresh = sorted({after_i, after_i + 1, after_j + 1, after_j + 2})
-        legs = self.leg_s.tolist()
-        legs.insert(after_j, 0)
-        legs.insert(after_i, 0)  # placeholders; the legs at ``fresh`` are looked up
-        seconds = _leg_seconds([(loc[k], loc[k + 1]) for k in fresh], self.courier.profile, lookup)
-        for k, value in zip(fresh, seconds, strict=True):
-            legs[k] = value
-        return CourierRoute._simulate(
-            self.vehicle, self.courier, tuple(pts), loc, legs, lookup, self.baseline_busy_s
+        from dispatch.incidental import _kernels
+
+        dims = self.facts.shape[1] - DELTA
+        p_facts, _, p_windows = _rows_of(pickup, dims)
+        d_facts, _, d_windows = _rows_of(dropoff, dims)
+        dense = _dense_of(lookup)
+        args = (
+            self.facts,
+            self.win_ptr,
+            self.windows,
+            self.leg_s,
+            p_facts[0],
+            p_windows,
+            d_facts[0],
+            d_windows,
+            after_i,
+            after_j,
+        )
+        shift = self.courier.shift
+        rules = (
+            shift.earliest_s,
+            shift.latest_s,
+            UNBOUNDED_S,
+            np.array(self.courier.capacity, dtype=np.int64),
+        )
+        if dense is not None:
+            place, durations = dense
+            table = durations(self.courier.profile)
+            simulated = _kernels.insert_and_simulate(*args, table, place, _NO_LEGS, *rules)
+        if dense is None or simulated[0] == _kernels._UNREACHABLE:
+            # No dense table, or no path in it: the lookup answers (or names the pair).
+            new = [pickup.location, dropoff.location]
+            loc = np.insert(self.location, [after_i + 1, after_j + 1], new)
+            fresh = np.array(sorted({after_i, after_i + 1, after_j + 1, after_j + 2}))
+            seconds = _leg_seconds(loc[fresh], loc[fresh + 1], self.courier.profile, lookup)
+            simulated = _kernels.insert_and_simulate(*args, _NO_TABLE, _NO_LEGS, seconds, *rules)
+        refs = (
+            *self.refs[: after_i + 1],
+            pickup.ref,
+            *self.refs[after_i + 1 : after_j + 1],
+            dropoff.ref,
+            *self.refs[after_j + 1 :],
+        )
+        return CourierRoute._made(
+            self.vehicle, self.courier, refs, simulated, lookup, self.baseline_busy_s
         )
 
     def without(self, task: int, lookup: PairLookup) -> CourierRoute | None:
         """The route with errand ``task``'s two stops taken out (None if that breaks a rule)."""
-        pts = [p for p in self.points if p.task != task or p.role is StopRole.OWN]
-        return CourierRoute.build(self.vehicle, self.courier, pts, lookup, self.baseline_busy_s)
+        facts = self.facts
+        keep = (facts[:, TASK] != task) | (facts[:, KIND] == OTHER)
+        counts = np.diff(self.win_ptr)
+        win_ptr = np.zeros(int(keep.sum()) + 1, dtype=np.int64)
+        np.cumsum(counts[keep], out=win_ptr[1:])
+        windows = self.windows[np.repeat(keep, counts)]
+        kept = facts[keep]
+        loc = kept[:, LOC]
+        legs = _leg_seconds(loc[:-1], loc[1:], self.courier.profile, lookup)
+        refs = tuple(ref for ref, k in zip(self.refs, keep.tolist(), strict=True) if k)
+        return CourierRoute._simulate(
+            self.vehicle,
+            self.courier,
+            refs,
+            (kept, win_ptr, windows, legs),
+            lookup,
+            self.baseline_busy_s,
+        )
+
+    def roles(self) -> list[StopRole]:
+        """Each point's role: the start, own stops, pickups and drop-offs, the end."""
+        kinds = self.facts[:, KIND].tolist()
+        roles = [_ROLE_OF[kind] for kind in kinds]
+        roles[0], roles[-1] = StopRole.START, StopRole.END
+        return roles
+
+    def points(self) -> tuple[Point, ...]:
+        """The route's points as objects (the tables, read back)."""
+        facts = self.facts.tolist()
+        windows = [TimeWindow(lo, hi) for lo, hi in self.windows.tolist()]
+        ptr = self.win_ptr.tolist()
+        return tuple(
+            Point(
+                role=role,
+                ref=ref,
+                location=row[LOC],
+                windows=tuple(windows[ptr[k] : ptr[k + 1]]),
+                service_s=row[SERVICE],
+                delta=tuple(row[DELTA:]) if row[KIND] != OTHER else (),
+                task=row[TASK],
+                max_ride_s=None if row[MAX_RIDE] < 0 else row[MAX_RIDE],
+            )
+            for k, (role, ref, row) in enumerate(zip(self.roles(), self.refs, facts, strict=True))
+        )
 
     def to_route(self) -> Route:
         """The route as plan data (start, stops, end with times and loads).
@@ -331,14 +485,14 @@ class CourierRoute:
         loads = [tuple(x) for x in self.load_after.tolist()]
         stops = tuple(
             PlannedStop(
-                role=p.role,
-                ref=p.ref,
+                role=role,
+                ref=ref,
                 arrival_s=arrival[k],
                 start_s=start[k],
                 departure_s=depart[k],
                 load_after=loads[k],
             )
-            for k, p in enumerate(self.points)
+            for k, (role, ref) in enumerate(zip(self.roles(), self.refs, strict=True))
         )
         return Route(
             courier_id=self.courier.id,
@@ -355,25 +509,35 @@ def build_routes(
 ) -> list[CourierRoute | None]:
     """:meth:`CourierRoute.build` for each ``(vehicle, courier)`` with its points.
 
-    The legs of all routes of a profile are looked up in one call.
+    The tables and legs of all routes of a profile are made together, the legs
+    in one lookup.
     """
-    locations = [[p.location for p in pts] for pts in points]
-    by_profile: dict[TravelProfile, list[int]] = {}
+    groups: dict[tuple[TravelProfile, int], list[int]] = {}
     for k, (_, courier) in enumerate(couriers):
-        by_profile.setdefault(courier.profile, []).append(k)
-    legs: list[list[int]] = [[] for _ in couriers]
-    for profile, members in by_profile.items():
-        pairs = [pair for k in members for pair in itertools.pairwise(locations[k])]
-        seconds = _leg_seconds(pairs, profile, lookup)
-        at = 0
-        for k in members:
-            n = len(locations[k]) - 1
-            legs[k] = seconds[at : at + n]
-            at += n
-    return [
-        CourierRoute._simulate(v, c, tuple(pts), loc, leg, lookup, None)
-        for (v, c), pts, loc, leg in zip(couriers, points, locations, legs, strict=True)
-    ]
+        groups.setdefault((courier.profile, len(courier.capacity)), []).append(k)
+    out: list[CourierRoute | None] = [None] * len(couriers)
+    for (profile, dims), members in groups.items():
+        facts, win_ptr, windows = point_rows([p for k in members for p in points[k]], dims)
+        sizes = np.array([len(points[k]) for k in members], dtype=np.int64)
+        first = np.cumsum(sizes) - sizes  # each route's first row
+        loc = facts[:, LOC]
+        inner = np.ones(loc.size, dtype=bool)  # legs leave every point but a route's last
+        inner[first + sizes - 1] = False
+        legs = np.zeros(loc.size, dtype=np.int64)
+        leaves = np.flatnonzero(inner)
+        legs[leaves] = _leg_seconds(loc[leaves], loc[leaves + 1], profile, lookup)
+        for k, lo, n in zip(members, first.tolist(), sizes.tolist(), strict=True):
+            w_lo, w_hi = int(win_ptr[lo]), int(win_ptr[lo + n])
+            tables = (
+                facts[lo : lo + n],
+                win_ptr[lo : lo + n + 1] - w_lo,
+                windows[w_lo:w_hi],
+                legs[lo : lo + n - 1],
+            )
+            v, courier = couriers[k]
+            refs = tuple(p.ref for p in points[k])
+            out[k] = CourierRoute._simulate(v, courier, refs, tables, lookup, None)
+    return out
 
 
 def plan_routes(routes: Sequence[CourierRoute]) -> tuple[Route, ...]:

@@ -1,0 +1,138 @@
+"""A courier's route: the compiled simulation and insertion against a plain reference."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import attrs
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from tests.incidental.problems import incidental_problems
+from tests.strategies import examples
+
+from dispatch import Problem, RoadGraphTravel
+from dispatch.incidental import Matcher
+from dispatch.incidental._route import CourierRoute, Point
+from dispatch.plan import StopRole
+from dispatch.synthetic import incidental_district
+from dispatch.travel import PairLookup
+
+
+def _reference(
+    route: CourierRoute, points: tuple[Point, ...], lookup: PairLookup
+) -> dict[str, Any] | None:
+    """The route's schedule, simulated point by point in plain Python (None: a rule breaks)."""
+    courier = route.courier
+    shift, profile = courier.shift, courier.profile
+    legs = [
+        0 if b.location < 0 else int(lookup.durations_s([a.location], [b.location], profile)[0])
+        for a, b in itertools.pairwise(points)
+    ]
+    t, load = shift.earliest_s, [0] * len(courier.capacity)
+    start: list[int] = []
+    loads: list[list[int]] = []
+    done_at: dict[int, int] = {}
+    for k, p in enumerate(points):
+        if k:
+            t = start[-1] + points[k - 1].service_s + legs[k - 1]
+        if k in (0, len(points) - 1):
+            if t > shift.latest_s:
+                return None
+            begin = t
+        elif p.windows:
+            open_ = [w for w in p.windows if t <= w.latest_s]
+            if not open_:
+                return None
+            begin = max(t, open_[0].earliest_s)
+        else:
+            begin = t
+        load = [x + d for x, d in zip(load, p.delta or (0,) * len(load), strict=True)]
+        if any(x < 0 or x > c for x, c in zip(load, courier.capacity, strict=True)):
+            return None
+        if p.role is StopRole.PICKUP:
+            done_at[p.task] = begin + p.service_s
+        ride = p.max_ride_s
+        if p.role is StopRole.DROPOFF and ride is not None and begin - done_at[p.task] > ride:
+            return None
+        start.append(begin)
+        loads.append(list(load))
+    busy = sum(legs) + sum(p.service_s for p in points)
+    tasks = sum(p.role is StopRole.PICKUP for p in points)
+    if courier.max_tasks is not None and tasks > courier.max_tasks:
+        return None
+    budget = courier.detour_budget_s
+    if budget is not None and busy - route.baseline_busy_s > budget:
+        return None
+    return {"legs": legs, "start": start, "loads": loads, "busy": busy}
+
+
+def _check_every_insertion(matcher: Matcher) -> int:
+    """Every errand at every position of every route: the compiled insertion and simulation
+    agree with the reference; returns how many insertions were feasible."""
+    feasible = 0
+    for route in matcher.routes:
+        for e, errand in enumerate(matcher.errands):
+            pickup, dropoff = matcher._points_of(errand, e)
+            last = len(route.refs) - 2
+            for i, j in itertools.combinations_with_replacement(range(last + 1), 2):
+                got = route.with_errand(pickup, dropoff, i, j, matcher._lookup)
+                points = list(route.points())
+                points.insert(j + 1, dropoff)
+                points.insert(i + 1, pickup)
+                want = _reference(route, tuple(points), matcher._lookup)
+                assert (got is None) == (want is None), (route.courier.id, errand.id, i, j)
+                if got is None or want is None:
+                    continue
+                feasible += 1
+                assert got.refs == tuple(p.ref for p in points)
+                assert got.points() == tuple(attrs.evolve(p, rows=None) for p in points)
+                assert got.leg_s.tolist() == want["legs"]
+                assert got.start_s.tolist() == want["start"]
+                assert got.load_after.tolist() == want["loads"]
+                assert got.busy_s == want["busy"]
+                assert got.location.tolist() == [p.location for p in points]
+                assert got.task_indices == tuple(
+                    p.task for p in points if p.role is StopRole.PICKUP
+                )
+    return feasible
+
+
+@given(problem=incidental_problems(max_couriers=3, max_errands=4))
+@settings(max_examples=examples(40), deadline=None)
+def test_insertion_matches_the_reference_simulation(problem: Problem) -> None:
+    """Inserting an errand anywhere gives the schedule a plain simulation gives (or neither)."""
+    _check_every_insertion(Matcher(problem))
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_insertion_reads_road_graph_tables_like_the_lookup(seed: int) -> None:
+    """With a dense travel table the new legs are read from it: same schedules as the lookup's."""
+    district = incidental_district(couriers=4, errands=6, seed=seed, side_m=1500.0)
+    travel = district.problem.travel
+    assert isinstance(travel, RoadGraphTravel)
+    table = travel.table(profiles={c.profile for c in district.problem.couriers})
+    matcher = Matcher(attrs.evolve(district.problem, travel=table))
+    assert _check_every_insertion(matcher) > 0
+
+
+def test_taking_an_errand_out_restores_the_own_route() -> None:
+    """Inserting then removing an errand gives back the own route's schedule."""
+    district = incidental_district(couriers=3, errands=5, seed=3, side_m=1500.0)
+    matcher = Matcher(district.problem)
+    checked = 0
+    for route in matcher.routes:
+        for e, errand in enumerate(matcher.errands):
+            pickup, dropoff = matcher._points_of(errand, e)
+            longer = route.with_errand(pickup, dropoff, 0, 0, matcher._lookup)
+            if longer is None:
+                continue
+            back = longer.without(e, matcher._lookup)
+            assert back is not None
+            assert back.refs == route.refs
+            assert back.points() == route.points()
+            assert np.array_equal(back.start_s, route.start_s)
+            assert back.detour_s == 0
+            checked += 1
+    assert checked > 0
