@@ -407,7 +407,7 @@ class CourierRoute:
         )
         if dense is not None:
             place, durations = dense
-            table = durations(self.courier.profile)
+            table = _kernels.read_only(durations(self.courier.profile))  # one compiled type
             simulated = _kernels.insert_and_simulate(*args, table, place, _NO_LEGS, *rules)
         if dense is None or simulated[0] == _kernels._UNREACHABLE:
             # No dense table, or no path in it: the lookup answers (or names the pair).
