@@ -119,8 +119,11 @@ def errand_point(
     kind = _KIND_OF.get(role, OTHER)
     ride = -1 if max_ride_s is None else max_ride_s
     facts = np.array([[location, service_s, kind, task, ride, *delta]], dtype=np.int64)
-    table = np.array([(w.earliest_s, w.latest_s) for w in windows], dtype=np.int64)
-    rows = (facts, np.array([0, len(windows)], dtype=np.int64), table.reshape(-1, 2))
+    if windows:
+        table = np.array([(w.earliest_s, w.latest_s) for w in windows], dtype=np.int64)
+    else:
+        table = _NO_WINDOWS
+    rows = (facts, np.array([0, len(windows)], dtype=np.int64), table)
     return Point(
         role=role,
         ref=ref,
@@ -157,6 +160,7 @@ def _dense_of(lookup: PairLookup) -> _Dense | None:
 
 
 _NO_LEGS: IntArray = np.zeros(0, dtype=np.int64)
+_NO_WINDOWS: IntArray = np.zeros((0, 2), dtype=np.int64)
 _NO_TABLE: IntArray = np.zeros((0, 0), dtype=np.int64)
 
 
