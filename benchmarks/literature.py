@@ -43,10 +43,13 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 SETS: dict[InstanceFormat, str] = {"lilim": "l*.txt", "solomon": "*.txt", "sartori": "*-n*-*.txt"}
 #: Solver configurations that ``--variants`` can compare, as changes to the default
 #: ``SolveOptions``: ``current`` is the default; ``ils-descent`` is the previous
-#: default search (iterated local search with a descent after every ruin and recreate).
+#: default search (iterated local search with a descent after every ruin and recreate);
+#: ``route-elimination`` spends half of each search's budget on a second search with one
+#: route fewer (``SolveOptions.route_elimination``).
 VARIANTS: dict[str, dict[str, Any]] = {
     "current": {},
     "ils-descent": {"metaheuristic": "iterated_local_search"},
+    "route-elimination": {"route_elimination": 0.5},
 }
 QUICK_INSTANCES = 3
 QUICK_TIME_LIMIT_S = 1.0
