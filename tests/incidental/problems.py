@@ -25,12 +25,14 @@ from dispatch import (
     MatrixTravel,
     OwnStop,
     Problem,
+    RoadGraphTravel,
     Stop,
     TimeWindow,
     TravelProfile,
 )
+from dispatch.synthetic import incidental_district
 
-__all__ = ["KINDS", "incidental_problems"]
+__all__ = ["KINDS", "incidental_problems", "tabled_district"]
 
 T = TypeVar("T")
 Draw = Callable[[st.SearchStrategy[T]], T]
@@ -188,3 +190,12 @@ def _renode(courier: Courier, renamed: Callable[[Location], Location]) -> Courie
         end=None if courier.end is None else renamed(courier.end),
         own_stops=own,
     )
+
+
+def tabled_district(couriers: int, errands: int, seed: int, side_m: float) -> Problem:
+    """A synthetic district whose road-graph travel is replaced by its dense travel table."""
+    district = incidental_district(couriers=couriers, errands=errands, seed=seed, side_m=side_m)
+    travel = district.problem.travel
+    assert isinstance(travel, RoadGraphTravel)
+    table = travel.table(profiles={c.profile for c in district.problem.couriers})
+    return attrs.evolve(district.problem, travel=table)

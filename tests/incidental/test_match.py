@@ -9,7 +9,7 @@ import attrs
 import numpy as np
 import pytest
 from hypothesis import given, settings
-from tests.incidental.problems import incidental_problems
+from tests.incidental.problems import incidental_problems, tabled_district
 from tests.strategies import examples
 
 from dispatch import (
@@ -334,11 +334,7 @@ def test_matcher_never_beats_the_exact_optimum(problem: Problem) -> None:
 @pytest.mark.parametrize("seed", range(4))
 def test_pruning_is_sound_on_road_graph_tables(seed: int) -> None:
     """On synthetic street grids with a travel table, no kernel-feasible pair is pruned."""
-    district = incidental_district(couriers=12, errands=30, seed=seed, side_m=2000.0)
-    travel = district.problem.travel
-    assert isinstance(travel, RoadGraphTravel)
-    table = travel.table(profiles={c.profile for c in district.problem.couriers})
-    matcher = Matcher(attrs.evolve(district.problem, travel=table))
+    matcher = Matcher(tabled_district(couriers=12, errands=30, seed=seed, side_m=2000.0))
     n_e, n_v = len(matcher.errands), len(matcher.routes)
     e_all = np.repeat(np.arange(n_e), n_v)
     v_all = np.tile(np.arange(n_v), n_e)
@@ -386,11 +382,7 @@ def test_dense_pruning_never_drops_a_feasible_pair(problem: Problem) -> None:
 @pytest.mark.parametrize("seed", range(3))
 def test_dense_and_geometric_pruning_keep_the_same_pairs(seed: int) -> None:
     """Both ways of evaluating the pruning rule keep exactly the pairs passing it on true times."""
-    district = incidental_district(couriers=15, errands=40, seed=seed, side_m=2500.0)
-    travel = district.problem.travel
-    assert isinstance(travel, RoadGraphTravel)
-    table = travel.table(profiles={c.profile for c in district.problem.couriers})
-    matcher = Matcher(attrs.evolve(district.problem, travel=table))
+    matcher = Matcher(tabled_district(couriers=15, errands=40, seed=seed, side_m=2500.0))
     assert matcher._places is not None
     errands, vehicles = list(range(len(matcher.errands))), list(range(len(matcher.routes)))
     dense = matcher._plausible(errands, vehicles)

@@ -9,10 +9,10 @@ import attrs
 import numpy as np
 import pytest
 from hypothesis import given, settings
-from tests.incidental.problems import incidental_problems
+from tests.incidental.problems import incidental_problems, tabled_district
 from tests.strategies import examples
 
-from dispatch import Problem, RoadGraphTravel
+from dispatch import Problem
 from dispatch.incidental import Matcher
 from dispatch.incidental._route import CourierRoute, Point
 from dispatch.plan import StopRole
@@ -109,11 +109,7 @@ def test_insertion_matches_the_reference_simulation(problem: Problem) -> None:
 @pytest.mark.parametrize("seed", range(2))
 def test_insertion_reads_road_graph_tables_like_the_lookup(seed: int) -> None:
     """With a dense travel table the new legs are read from it: same schedules as the lookup's."""
-    district = incidental_district(couriers=4, errands=6, seed=seed, side_m=1500.0)
-    travel = district.problem.travel
-    assert isinstance(travel, RoadGraphTravel)
-    table = travel.table(profiles={c.profile for c in district.problem.couriers})
-    matcher = Matcher(attrs.evolve(district.problem, travel=table))
+    matcher = Matcher(tabled_district(couriers=4, errands=6, seed=seed, side_m=1500.0))
     assert _check_every_insertion(matcher) > 0
 
 

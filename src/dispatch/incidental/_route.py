@@ -4,6 +4,9 @@ A :class:`CourierRoute` is immutable; inserting an errand returns a new one
 (or None when the result breaks a rule). Its schedule is recomputed from
 scratch by exact simulation, independent of the insertion kernel's slack
 arithmetic, so what the matcher keeps is always checked the long way too.
+The route keeps its points as integer tables (:func:`point_rows`) and the
+simulation runs compiled (:mod:`dispatch.incidental._kernels`); a test checks
+it against a plain-Python simulation (``tests/incidental/test_route.py``).
 """
 
 from __future__ import annotations
