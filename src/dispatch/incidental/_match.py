@@ -54,8 +54,8 @@ from dispatch.incidental._pruning import LegTable, PlaceTables, StopTable, plaus
 from dispatch.incidental._route import (
     CourierRoute,
     Point,
-    build_routes,
     errand_point,
+    own_routes,
     plan_routes,
 )
 from dispatch.model import Courier, Errand, Location, MealDelivery, Problem, Stop
@@ -447,12 +447,10 @@ class Matcher:
         self._places = self._place_tables()
         self._own_routes = tuple(self.routes)
         self._eligible = self._eligibility()
-        self._windows = [_window_pairs(e) for e in self.errands]
-        counts = np.array([len(w) for w in self._windows], dtype=np.int64)
+        windows = [_window_pairs(e) for e in self.errands]
+        counts = np.array([len(w) for w in windows], dtype=np.int64)
         self._combo_start = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        self._combos = np.array([c for w in self._windows for c in w], dtype=np.int64).reshape(
-            -1, 2, 2
-        )
+        self._combos = np.array([c for w in windows for c in w], dtype=np.int64).reshape(-1, 2, 2)
         self._entries = np.array(
             [c for e in self.errands for c in _window_entries(e)], dtype=np.int64
         ).reshape(-1, 2)
@@ -492,7 +490,6 @@ class Matcher:
         self._errand_index.update({e.id: start + k for k, e in enumerate(new)})
         self._eligible = np.concatenate([self._eligible, self._eligibility(new)])
         windows = [_window_pairs(e) for e in new]
-        self._windows += windows
         counts = np.array([len(w) for w in windows], dtype=np.int64)
         self._combo_start = np.concatenate(
             [self._combo_start, self._combo_start[-1] + np.cumsum(counts)]
@@ -520,26 +517,7 @@ class Matcher:
 
     def _own_route_list(self, couriers: Sequence[Courier]) -> list[CourierRoute]:
         """Each courier's route of its own stops alone (legs looked up together)."""
-        index = self._index
-        ends = [-1 if c.end is None else index[c.end] for c in couriers]
-        points = [
-            [
-                Point(role=StopRole.START, ref=c.id, location=index[c.start]),
-                *(
-                    Point(
-                        role=StopRole.OWN,
-                        ref=own.id,
-                        location=index[own.stop.location],
-                        windows=own.stop.windows,
-                        service_s=own.stop.service_s,
-                    )
-                    for own in c.own_stops
-                ),
-                Point(role=StopRole.END, ref=c.id, location=end),
-            ]
-            for c, end in zip(couriers, ends, strict=True)
-        ]
-        built = build_routes(list(enumerate(couriers)), points, self._lookup)
+        built = own_routes(list(enumerate(couriers)), self._index, self._lookup)
         for courier, route in zip(couriers, built, strict=True):
             if route is None:
                 raise InvalidInputError(

@@ -12,7 +12,7 @@ it against a plain-Python simulation (``tests/incidental/test_route.py``).
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
 import attrs
@@ -20,15 +20,15 @@ import numpy as np
 import numpy.typing as npt
 
 from dispatch.incidental._insertion import UNBOUNDED_S
-from dispatch.model import Courier, TimeWindow, TravelProfile
+from dispatch.model import Courier, Location, TimeWindow, TravelProfile
 from dispatch.plan import PlannedStop, Route, StopRole
 from dispatch.travel import PairLookup, PlaceLookup
 
 __all__ = [
     "CourierRoute",
     "Point",
-    "build_routes",
     "errand_point",
+    "own_routes",
     "plan_routes",
     "point_rows",
 ]
@@ -230,20 +230,22 @@ class CourierRoute:
     location: IntArray
     service_s: IntArray
     _lookup: PairLookup = attrs.field(alias="lookup", repr=False)
-    _leg_m: list[IntArray] = attrs.field(factory=list, init=False, repr=False)
+    # Set once, when first read (see leg_m); no container per route for the cache.
+    _leg_m: IntArray | None = attrs.field(default=None, init=False, repr=False)
 
     @property
     def leg_m(self) -> IntArray:
         """Length of each leg in metres (0 into an open end)."""
-        if not self._leg_m:
+        if self._leg_m is None:
             loc = self.location
             leg_m = np.zeros(loc.size - 1, dtype=np.int64)
             real = loc[1:] >= 0
             if real.any():
                 a, b = loc[:-1][real], loc[1:][real]
                 leg_m[real] = self._lookup.distances_m(a, b, self.courier.profile)
-            self._leg_m.append(leg_m)
-        return self._leg_m[0]
+            object.__setattr__(self, "_leg_m", leg_m)  # a cache on a frozen object
+            return leg_m
+        return self._leg_m
 
     @staticmethod
     def build(
@@ -509,23 +511,45 @@ class CourierRoute:
         )
 
 
-def build_routes(
+def own_routes(
     couriers: Sequence[tuple[int, Courier]],
-    points: Sequence[Sequence[Point]],
+    index: Mapping[Location, int],
     lookup: PairLookup,
 ) -> list[CourierRoute | None]:
-    """:meth:`CourierRoute.build` for each ``(vehicle, courier)`` with its points.
+    """Each ``(vehicle, courier)``'s route of its own stops alone (None where they cannot
+    all be served); ``index`` gives each location's index in ``lookup``.
 
-    The tables and legs of all routes of a profile are made together, the legs
-    in one lookup.
+    Made straight from the couriers, without point objects (a district has tens of
+    thousands of own stops); the tables of all routes of a profile are made together
+    and their legs looked up in one call.
     """
     groups: dict[tuple[TravelProfile, int], list[int]] = {}
     for k, (_, courier) in enumerate(couriers):
         groups.setdefault((courier.profile, len(courier.capacity)), []).append(k)
     out: list[CourierRoute | None] = [None] * len(couriers)
     for (profile, dims), members in groups.items():
-        facts, win_ptr, windows = point_rows([p for k in members for p in points[k]], dims)
-        sizes = np.array([len(points[k]) for k in members], dtype=np.int64)
+        rows: list[tuple[int, int]] = []  # (location, service) of each point
+        counts: list[int] = []  # windows of each point
+        spans: list[tuple[int, int]] = []
+        names: list[tuple[str, ...]] = []
+        for k in members:
+            courier = couriers[k][1]
+            rows.append((index[courier.start], 0))
+            counts.append(0)
+            for own in courier.own_stops:
+                rows.append((index[own.stop.location], own.stop.service_s))
+                counts.append(len(own.stop.windows))
+                spans += [(w.earliest_s, w.latest_s) for w in own.stop.windows]
+            rows.append((-1 if courier.end is None else index[courier.end], 0))
+            counts.append(0)
+            names.append((courier.id, *(own.id for own in courier.own_stops), courier.id))
+        facts = np.zeros((len(rows), DELTA + dims), dtype=np.int64)
+        facts[:, [LOC, SERVICE]] = rows
+        facts[:, [TASK, MAX_RIDE]] = -1  # kind OTHER, no errand, no ride, no load change
+        win_ptr = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(counts, out=win_ptr[1:])
+        windows = np.array(spans, dtype=np.int64).reshape(-1, 2)
+        sizes = np.array([len(refs) for refs in names], dtype=np.int64)
         first = np.cumsum(sizes) - sizes  # each route's first row
         loc = facts[:, LOC]
         inner = np.ones(loc.size, dtype=bool)  # legs leave every point but a route's last
@@ -533,7 +557,7 @@ def build_routes(
         legs = np.zeros(loc.size, dtype=np.int64)
         leaves = np.flatnonzero(inner)
         legs[leaves] = _leg_seconds(loc[leaves], loc[leaves + 1], profile, lookup)
-        for k, lo, n in zip(members, first.tolist(), sizes.tolist(), strict=True):
+        for k, refs, lo, n in zip(members, names, first.tolist(), sizes.tolist(), strict=True):
             w_lo, w_hi = int(win_ptr[lo]), int(win_ptr[lo + n])
             tables = (
                 facts[lo : lo + n],
@@ -542,7 +566,6 @@ def build_routes(
                 legs[lo : lo + n - 1],
             )
             v, courier = couriers[k]
-            refs = tuple(p.ref for p in points[k])
             out[k] = CourierRoute._simulate(v, courier, refs, tables, lookup, None)
     return out
 
@@ -554,7 +577,7 @@ def plan_routes(routes: Sequence[CourierRoute]) -> tuple[Route, ...]:
     """
     groups: dict[tuple[int, TravelProfile], list[CourierRoute]] = {}
     for route in routes:
-        if not route._leg_m:
+        if route._leg_m is None:
             groups.setdefault((id(route._lookup), route.courier.profile), []).append(route)
     for (_, profile), group in groups.items():
         sizes = [r.location.size - 1 for r in group]
@@ -565,6 +588,6 @@ def plan_routes(routes: Sequence[CourierRoute]) -> tuple[Route, ...]:
         if real.any():
             metres[real] = group[0]._lookup.distances_m(a[real], b[real], profile)
         for route, legs in zip(group, np.split(metres, np.cumsum(sizes)[:-1]), strict=True):
-            if not route._leg_m:
-                route._leg_m.append(legs)
+            if route._leg_m is None:
+                object.__setattr__(route, "_leg_m", legs)
     return tuple(route.to_route() for route in routes)
