@@ -17,8 +17,9 @@ grids, couriers on their own rounds, residents' errands); nothing is read from d
     ``kernels_load_s``), then time the matching: the matcher's set-up
     (own routes, location index) plus pruning, pricing, assignment and repair.
     Reports errands served, detour per courier and per errand, peak memory, the
-    latency of ``Matcher.recommend`` for single errands, and checks the plan
-    with ``dispatch.validate``.
+    latency of ``Matcher.recommend`` for single errands (the first call apart: it
+    builds the table of every route's legs that the next calls reuse), and checks
+    the plan with ``dispatch.validate``.
 ``quality``
     Small districts (20 couriers x 40 errands by default), couriers capped at two
     errands and errands without a maximum ride, so
@@ -128,8 +129,12 @@ def run_scale(couriers: int, errands: int, seed: int) -> Row:
         tick = time.perf_counter()
         fresh.recommend(errand)  # type: ignore[arg-type]
         latencies.append(time.perf_counter() - tick)
-    row["recommend_ms_mean"] = round(1000 * statistics.fmean(latencies), 2)
-    row["recommend_ms_p95"] = round(1000 * float(np.percentile(latencies, 95)), 2)
+    # The first call builds the matcher's table of every route's legs (kept for the next
+    # calls until a route changes): reported apart, the rest as a dispatcher sees them.
+    row["recommend_ms_first"] = round(1000 * latencies[0], 2)
+    later = latencies[1:] or latencies
+    row["recommend_ms_mean"] = round(1000 * statistics.fmean(later), 2)
+    row["recommend_ms_p95"] = round(1000 * float(np.percentile(later, 95)), 2)
     # The two ways of evaluating the pruning rule, side by side on the day's own routes:
     # exact scan of the dense table (the default here) and straight-line bounds + k-d trees.
     everyone = list(range(len(fresh.routes)))
@@ -347,6 +352,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "served_pct",
                 "mean_detour_s",
                 "max_detour_s",
+                "recommend_ms_first",
                 "recommend_ms_mean",
                 "recommend_ms_p95",
                 "prune_dense_s",

@@ -39,7 +39,9 @@ IndexArray = npt.NDArray[np.intp]
 
 @attrs.frozen(kw_only=True)
 class Point:
-    """One point of a route: the start, a stop, or the end.
+    """One point to put on a route (the start, a stop, or the end), as
+    :meth:`CourierRoute.build` and :meth:`CourierRoute.with_errand` take them;
+    a route itself keeps its points as tables.
 
     ``location`` indexes the matcher's :class:`~dispatch.travel.PairLookup`;
     ``-1`` marks an open end (at the last stop, no travel to it). ``task``
