@@ -14,6 +14,7 @@ import warnings
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from dispatch.incidental import InsertionReason, _kernels
@@ -79,9 +80,18 @@ def test_transpose_adds_a_row_of_zeros() -> None:
         np.testing.assert_array_equal(out[n], 0)
 
 
-def test_dense_travel_reads_the_table_both_ways() -> None:
+def _transposed(table: npt.NDArray[np.int32], columns: bool) -> npt.NDArray[np.int32]:
+    """The kernels' transposed table, or the empty one that makes them read columns."""
+    if columns:
+        return _kernels.read_only(np.zeros((0, 0), dtype=table.dtype))
+    return _kernels.read_only(_kernels.transpose(table))
+
+
+@pytest.mark.parametrize("columns", [False, True])
+def test_dense_travel_reads_the_table_both_ways(columns: bool) -> None:
     """dense_travel fills travel to and from each route point and the direct ride, leaves
-    missing points at 0, and reports the smallest value read (-1: no path)."""
+    missing points at 0, and reports the smallest value read (-1: no path), from the
+    transposed table or down the table's columns alike."""
     rng = np.random.default_rng(5)
     table = rng.integers(0, 500, size=(6, 6)).astype(np.int32)
     place = np.array([5, 4, 3, 2, 1, 0, 2], dtype=np.int64)  # location -> table row
@@ -93,7 +103,7 @@ def test_dense_travel_reads_the_table_both_ways() -> None:
     direct = np.zeros(2, np.int64)
     args = (place, points, pickup, dropoff, rows, *out, direct)
     frozen = _kernels.read_only(table)
-    smallest = _kernels.dense_travel(frozen, _kernels.read_only(_kernels.transpose(frozen)), *args)
+    smallest = _kernels.dense_travel(frozen, _transposed(frozen, columns), *args)
     assert smallest == min(0, int(table.min()))
     to_p, to_d, from_p, from_d = out
     for s in range(2):
@@ -110,5 +120,4 @@ def test_dense_travel_reads_the_table_both_ways() -> None:
     out = [np.zeros((2, 4), np.int64) for _ in range(4)]
     args = (place, points, pickup, dropoff, rows, *out, direct)
     frozen = _kernels.read_only(table)
-    transposed = _kernels.read_only(_kernels.transpose(frozen))
-    assert _kernels.dense_travel(frozen, transposed, *args) == -1
+    assert _kernels.dense_travel(frozen, _transposed(frozen, columns), *args) == -1

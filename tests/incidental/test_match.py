@@ -30,6 +30,7 @@ from dispatch import (
 from dispatch.errors import InvalidInputError
 from dispatch.incidental import Matcher, MatchOptions, exact_match
 from dispatch.incidental import _match as match_module
+from dispatch.incidental import _pruning as pruning_module
 from dispatch.incidental._route import CourierRoute
 from dispatch.plan import StopRole
 from dispatch.synthetic import incidental_district
@@ -467,3 +468,28 @@ def test_pricing_in_threads_gives_the_same_matching(seed: int, monkeypatch: Any)
         assert threaded.value == one.value
         assert len(one.plan.routes) > 0
         assert validate(problem, threaded.plan) == []
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_reading_columns_instead_of_transposing_changes_nothing(
+    seed: int, monkeypatch: Any
+) -> None:
+    """Pruning, pricing and the matching are the same whether travel to places is read from
+    the transposed table or down the table's columns (the choice a batch's size makes)."""
+    problem = tabled_district(couriers=15, errands=40, seed=seed, side_m=2500.0)
+    runs = []
+    for cost in (10**12, 0):  # never columns, then always columns
+        monkeypatch.setattr(pruning_module, "COLUMN_READ_COST", cost)
+        matcher = Matcher(problem)
+        errands, vehicles = list(range(len(matcher.errands))), list(range(len(matcher.routes)))
+        e_idx, v_idx = matcher._plausible(errands, vehicles)
+        priced = matcher._price(e_idx, v_idx)
+        made = set(matcher._places._transposed) if matcher._places is not None else set()
+        runs.append((e_idx, v_idx, priced, matcher.match().value, made))
+    (e1, v1, p1, value1, made1), (e2, v2, p2, value2, made2) = runs
+    assert made1 and not made2  # each run took the path it was meant to
+    assert e1.size > 0
+    assert e1.tolist() == e2.tolist() and v1.tolist() == v2.tolist()
+    assert p1.feasible.tolist() == p2.feasible.tolist()
+    assert p1.added_busy_s.tolist() == p2.added_busy_s.tolist()
+    assert value1 == value2

@@ -407,7 +407,8 @@ def admitted(
     ``legs`` (rows of the leg table) must list each courier's legs together and in route
     order. Leg ``legs[t]`` runs from place ``a_place[t]`` to ``b_place[t]``;
     ``table[p, q]`` is the travel from place ``p`` to ``q`` (negative: no path, read as
-    ``far``) and ``transposed`` its transpose with one more row of zeros (the open end).
+    ``far``) and ``transposed`` its transpose with one more row of zeros (the open end), or
+    empty: then the travel back is read down the table's columns (few places with stops).
 
     Three steps per leg, each on what the previous kept: every place with groups
     (``occupied``, ascending), on condition 1 with ``place_both_s`` (the smallest services
@@ -426,11 +427,14 @@ def admitted(
     out_stop = np.empty(capacity, np.int64)
     out_leg = np.empty(capacity, np.int64)
     found = 0
+    direct = transposed.shape[0] == 0
+    n_places = table.shape[0]
     for t in range(legs.shape[0]):
         leg = legs[t]
         owner = courier[leg]
         to_row = table[a_place[t]]
-        back_row = transposed[b_place[t]]
+        b = b_place[t]
+        back_row = to_row if direct else transposed[b]  # (not read when direct)
         limit = limit_s[leg]
         depart = depart_s[leg]
         late = late_s[leg]
@@ -438,7 +442,7 @@ def admitted(
         for i in range(n_occupied):
             x = occupied[i]
             to_s = to_row[x]
-            back = back_row[x]
+            back = (0 if b >= n_places else table[x, b]) if direct else back_row[x]
             to_s = far if to_s < 0 else to_s
             back = far if back < 0 else back
             near[i] = to_s + back + place_both_s[x] <= limit
@@ -447,7 +451,7 @@ def admitted(
                 continue
             x = occupied[i]
             to_s = to_row[x]
-            back = back_row[x]
+            back = (0 if b >= n_places else table[x, b]) if direct else back_row[x]
             to_s = far if to_s < 0 else to_s
             back = far if back < 0 else back
             arrive = to_s + depart
@@ -540,8 +544,12 @@ def dense_travel(
     ``(K, W)`` outputs and ``direct_s``. Every read is along the pickup's or the drop-off's
     row of ``table`` or of its transpose ``transposed``, so candidates of one errand in a
     row read from the cache.
+
+    With ``transposed`` empty the travel to the stops is read down the table's columns
+    instead (a few candidates: not worth transposing the table).
     """
     smallest = 0
+    columns = transposed.shape[0] == 0
     for s in range(points.shape[0]):
         out = rows[s]
         p = place[pickup[s]]
@@ -549,14 +557,19 @@ def dense_travel(
         value = table[p, d]
         direct_s[out] = value
         smallest = min(smallest, value)
-        to_p, to_d = transposed[p], transposed[d]
         from_p, from_d = table[p], table[d]
+        to_p = from_p if columns else transposed[p]  # (not read with columns)
+        to_d = from_d if columns else transposed[d]
         for k in range(points.shape[1]):
             at = points[s, k]
             if at < 0:
                 continue
             h = place[at]
-            a, b, c, e = to_p[h], to_d[h], from_p[h], from_d[h]
+            if columns:
+                a, b = table[h, p], table[h, d]
+            else:
+                a, b = to_p[h], to_d[h]
+            c, e = from_p[h], from_d[h]
             to_pickup_s[out, k] = a
             to_dropoff_s[out, k] = b
             from_pickup_s[out, k] = c

@@ -345,7 +345,7 @@ def _travel_dense(
 
     smallest = _kernels.dense_travel(
         _kernels.read_only(places.durations(code)),
-        places.transposed(code),
+        places.transposed_for(code, 2 * points.size),
         places.place,
         points,
         pickup,
