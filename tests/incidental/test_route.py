@@ -14,6 +14,7 @@ from tests.strategies import examples
 
 from dispatch import Problem
 from dispatch.incidental import Matcher
+from dispatch.incidental import _route as route_module
 from dispatch.incidental._route import CourierRoute, Point
 from dispatch.plan import StopRole
 from dispatch.synthetic import incidental_district
@@ -132,3 +133,27 @@ def test_taking_an_errand_out_restores_the_own_route() -> None:
             assert back.detour_s == 0
             checked += 1
     assert checked > 0
+
+
+def test_a_leg_missing_from_the_dense_table_is_asked_of_the_lookup(monkeypatch: Any) -> None:
+    """When the dense table has no path for a new leg, the insertion asks the lookup instead
+    and gets the same route it gets from the table."""
+    matcher = Matcher(tabled_district(couriers=3, errands=6, seed=2, side_m=1500.0))
+    places, _ = route_module._dense_of(matcher._lookup) or (None, None)
+    assert places is not None
+    route, pickup, dropoff, from_table = next(
+        (route, *points, built)
+        for route in matcher.routes
+        for e, errand in enumerate(matcher.errands)
+        for points in [matcher._points_of(errand, e)]
+        for built in [route.with_errand(*points, 0, 0, matcher._lookup)]
+        if built is not None
+    )
+    table = matcher._lookup.place_durations_s(route.courier.profile)  # type: ignore[attr-defined]
+    holes = np.full_like(table, -1)
+    holes.flags.writeable = False
+    monkeypatch.setattr(route_module, "_dense_of", lambda lookup: (places, lambda p: holes))
+    asked = route.with_errand(pickup, dropoff, 0, 0, matcher._lookup)
+    assert asked is not None
+    assert asked.leg_s.tolist() == from_table.leg_s.tolist()
+    assert asked.start_s.tolist() == from_table.start_s.tolist()

@@ -49,6 +49,7 @@ from dispatch.incidental._route import (
 )
 
 __all__ = [
+    "UNREACHABLE",
     "admitted",
     "dense_travel",
     "insert_and_simulate",
@@ -580,10 +581,10 @@ def dense_travel(
 
 # --- route simulation ----------------------------------------------------------------------------
 
-# The route's point table: columns LOC ... DELTA and kinds as laid out in ``_route``.
+# Statuses of the simulation and the insertion; the route module reads UNREACHABLE.
 _OK: Final = 0
 _BROKEN: Final = 1  # a rule breaks: window, shift, capacity, ride
-_UNREACHABLE: Final = 2  # a new leg has no path in the dense table
+UNREACHABLE: Final = 2  # a new leg has no path in the dense table
 
 
 @_jit
@@ -731,7 +732,7 @@ def insert_pair(
         elif table.shape[0]:
             value = table[place[out[r, LOC]], place[to]]
             if value < 0:
-                return _UNREACHABLE, out, ptr, out_windows, out_legs
+                return UNREACHABLE, out, ptr, out_windows, out_legs
         else:
             value = fresh_s[given]
         given += 1

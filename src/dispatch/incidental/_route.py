@@ -420,7 +420,7 @@ class CourierRoute:
             place, durations = dense
             table = _kernels.read_only(durations(self.courier.profile))  # one compiled type
             simulated = _kernels.insert_and_simulate(*args, table, place, _NO_LEGS, *rules)
-        if dense is None or simulated[0] == _kernels._UNREACHABLE:
+        if dense is None or simulated[0] == _kernels.UNREACHABLE:
             # No dense table, or no path in it: the lookup answers (or names the pair).
             new = [pickup.location, dropoff.location]
             loc = np.insert(self.location, [after_i + 1, after_j + 1], new)
