@@ -40,6 +40,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dispatch.errors import InvalidInputError
+from dispatch.incidental._arrays import lex_order, rank_in_runs
 from dispatch.incidental._insertion import (
     UNBOUNDED_S,
     CandidateBatch,
@@ -49,7 +50,7 @@ from dispatch.incidental._insertion import (
     best_insertions_trusted,
 )
 from dispatch.incidental._ortools_flow import assign
-from dispatch.incidental._packing import rank_in_runs, repack_neighbourhoods
+from dispatch.incidental._packing import repack_neighbourhoods
 from dispatch.incidental._pruning import LegTable, PlaceTables, StopTable, plausible_pairs
 from dispatch.incidental._route import (
     CourierRoute,
@@ -310,7 +311,7 @@ def _best_of(result: InsertionResult, owner: IntArray) -> InsertionResult:
     progress = _progress(result.reason)
     feasible = progress == _PROGRESS[int(InsertionReason.FEASIBLE)]
     cost = np.where(feasible, result.added_busy_s, np.iinfo(np.int64).max)
-    order = np.lexsort((cost, -progress, owner))
+    order = lex_order(cost, -progress, owner)
     first = np.unique(owner[order], return_index=True)[1]
     return result.take(order[first])
 
@@ -598,6 +599,12 @@ class Matcher:
             ],
             dtype=np.int64,
         )
+
+    def _room_of(self, v: int) -> int:
+        """Errands courier ``v`` may still take."""
+        route = self.routes[v]
+        cap = route.courier.max_tasks
+        return UNBOUNDED_S if cap is None else cap - route.tasks
 
     # ------------------------------------------------------------------ pruning
 
@@ -960,7 +967,7 @@ class Matcher:
             return []
         result = self._price(e_idx, v_idx)
         feasible = np.flatnonzero(result.feasible)
-        order = feasible[np.lexsort((v_idx[feasible], result.added_busy_s[feasible]))]
+        order = feasible[lex_order(v_idx[feasible], result.added_busy_s[feasible])]
         out = []
         for k in order[:limit]:
             route = self.routes[int(v_idx[k])]
@@ -1072,7 +1079,7 @@ class Matcher:
         value = (
             self.options.value_per_priority_s * self._facts.priority[errand] - priced.added_busy_s
         )
-        order = np.lexsort((errand, -value, vehicle))
+        order = lex_order(errand, -value, vehicle)
         rank = np.zeros(order.size, dtype=np.int64)
         _, first = np.unique(vehicle[order], return_index=True)
         starts = np.zeros(order.size, dtype=np.int64)
@@ -1111,22 +1118,38 @@ class Matcher:
         the best joint positions of two errands are often not the first one's
         best positions.
         """
-        base = self.routes[v] if route is None else route
-        trials = [base]
-        others: list[int | None] = [None]
-        for e in base.task_indices:
-            without = base.without(e, self._lookup)
-            if without is not None:
-                trials.append(without)
-                others.append(e)
-        priced = self._price(
-            np.full(len(trials), u, dtype=np.int64), np.arange(len(trials)), trials
-        )
-        pickup, dropoff = self._points_of(self.errands[u], u)
-        best: CourierRoute | None = None
+        return self._fit_many([(u, self.routes[v] if route is None else route)])[0]
+
+    def _fit_many(self, jobs: Sequence[tuple[int, CourierRoute]]) -> list[CourierRoute | None]:
+        """:meth:`_fit` of each ``(errand, route)``, priced together: two kernel batches
+        for all of them instead of two per job (a small batch costs far more to set up
+        than to price)."""
+        best: list[CourierRoute | None] = [None] * len(jobs)
+        trials: list[CourierRoute] = []
+        trial_u: list[int] = []
+        trial_job: list[int] = []
+        others: list[int] = []  # the errand taken out first, -1 for the direct insertion
+        for j, (u, base) in enumerate(jobs):
+            trials.append(base)
+            trial_u.append(u)
+            trial_job.append(j)
+            others.append(-1)
+            for e in base.task_indices:
+                without = base.without(e, self._lookup)
+                if without is not None:
+                    trials.append(without)
+                    trial_u.append(u)
+                    trial_job.append(j)
+                    others.append(e)
+        if not trials:
+            return best
+        priced = self._price(np.array(trial_u, dtype=np.int64), np.arange(len(trials)), trials)
         again: list[CourierRoute] = []
         again_e: list[int] = []
+        again_job: list[int] = []
         for k in np.flatnonzero(priced.feasible).tolist():
+            u, j = trial_u[k], trial_job[k]
+            pickup, dropoff = self._points_of(self.errands[u], u)
             with_u = trials[k].with_errand(
                 pickup,
                 dropoff,
@@ -1136,16 +1159,18 @@ class Matcher:
             )
             if with_u is None:
                 continue
-            other = others[k]
-            if other is None:
-                best = with_u if best is None or with_u.busy_s < best.busy_s else best
+            if others[k] < 0:
+                known = best[j]
+                best[j] = with_u if known is None or with_u.busy_s < known.busy_s else known
             else:
                 again.append(with_u)
-                again_e.append(other)
+                again_e.append(others[k])
+                again_job.append(j)
         if again:
-            back = self._price(np.array(again_e), np.arange(len(again)), again)
+            back = self._price(np.array(again_e, dtype=np.int64), np.arange(len(again)), again)
             for k in np.flatnonzero(back.feasible).tolist():
-                e_pickup, e_dropoff = self._points_of(self.errands[again_e[k]], again_e[k])
+                e, j = again_e[k], again_job[k]
+                e_pickup, e_dropoff = self._points_of(self.errands[e], e)
                 both = again[k].with_errand(
                     e_pickup,
                     e_dropoff,
@@ -1153,8 +1178,9 @@ class Matcher:
                     int(back.dropoff_after[k]),
                     self._lookup,
                 )
-                if both is not None and (best is None or both.busy_s < best.busy_s):
-                    best = both
+                known = best[j]
+                if both is not None and (known is None or both.busy_s < known.busy_s):
+                    best[j] = both
         return best
 
     def _improve(
@@ -1173,7 +1199,7 @@ class Matcher:
         priority = self._facts.priority
         couriers_of: dict[int, list[int]] = {}
         # Each errand's couriers, cheapest on their own routes first, at most improve_couriers.
-        order = np.lexsort((v_own, c_own, e_own))
+        order = lex_order(v_own, c_own, e_own)
         kept = order[rank_in_runs(e_own[order]) < self.options.improve_couriers]
         for e, v in zip(e_own[kept].tolist(), v_own[kept].tolist(), strict=True):
             couriers_of.setdefault(e, []).append(v)
@@ -1202,38 +1228,69 @@ class Matcher:
         weight: int,
         couriers_of: Mapping[int, Sequence[int]],
     ) -> int:
-        """Try the ejection moves for open errand ``u``; 1 if one was made, else 0."""
-        room = self._room()
-        best_gain = 0
-        best: tuple[dict[int, CourierRoute], int | None] | None = None
+        """Try the ejection moves for open errand ``u``; 1 if one was made, else 0.
+
+        The routes tried are made in two batches (:meth:`_fit_many`): ``u`` on each
+        courier, directly and in place of each errand; then each errand so replaced
+        on its other couriers. The moves are then weighed in that order.
+        """
+        room = {v: self._room_of(v) for v in couriers_of[u]}
+        first: list[tuple[int, CourierRoute]] = []
+        direct: dict[int, int] = {}  # courier -> job
+        swaps: list[tuple[int, int, int]] = []  # (courier, errand taken out, job)
         for v in couriers_of[u]:
             route = self.routes[v]
             if room[v] > 0:
-                fitted = self._fit(u, v)
-                if fitted is not None:
-                    gain = weight * int(priority[u]) - (fitted.busy_s - route.busy_s)
-                    if gain > best_gain:
-                        best_gain, best = gain, ({v: fitted}, None)
+                direct[v] = len(first)
+                first.append((u, route))
             for e in route.task_indices:
                 if priority[e] > priority[u]:
                     continue
                 without = route.without(e, self._lookup)
-                fitted = None if without is None else self._fit(u, v, without)
-                if fitted is None:
+                if without is not None:
+                    swaps.append((v, e, len(first)))
+                    first.append((u, without))
+        fitted = self._fit_many(first)
+        second: list[tuple[int, CourierRoute]] = []
+        moves: dict[tuple[int, int], int] = {}  # (errand, courier) -> job
+        for v, e, job in swaps:
+            if fitted[job] is None:
+                continue
+            for w in couriers_of.get(e, ()):
+                if w == v or (e, w) in moves:
                     continue
-                gain = weight * int(priority[u] - priority[e]) - (fitted.busy_s - route.busy_s)
-                change = {v: fitted}
+                if room.setdefault(w, self._room_of(w)) > 0:
+                    moves[e, w] = len(second)
+                    second.append((e, self.routes[w]))
+        moved = self._fit_many(second)
+        best_gain = 0
+        best: tuple[dict[int, CourierRoute], int | None] | None = None
+        swap_at = 0
+        for v in couriers_of[u]:
+            route = self.routes[v]
+            if v in direct:
+                with_u = fitted[direct[v]]
+                if with_u is not None:
+                    gain = weight * int(priority[u]) - (with_u.busy_s - route.busy_s)
+                    if gain > best_gain:
+                        best_gain, best = gain, ({v: with_u}, None)
+            while swap_at < len(swaps) and swaps[swap_at][0] == v:
+                _, e, job = swaps[swap_at]
+                swap_at += 1
+                in_place = fitted[job]
+                if in_place is None:
+                    continue
+                gain = weight * int(priority[u] - priority[e]) - (in_place.busy_s - route.busy_s)
+                change = {v: in_place}
                 moved_to: int | None = None
                 best_regain = 0
                 for w in couriers_of.get(e, ()):
-                    if w == v or room[w] <= 0:
-                        continue
-                    again = self._fit(e, w)
-                    if again is None:
+                    again = moved[moves[e, w]] if (e, w) in moves else None
+                    if w == v or again is None:
                         continue
                     regain = weight * int(priority[e]) - (again.busy_s - self.routes[w].busy_s)
                     if moved_to is None or regain > best_regain:
-                        moved_to, best_regain, change = w, regain, {v: fitted, w: again}
+                        moved_to, best_regain, change = w, regain, {v: in_place, w: again}
                 if moved_to is not None:
                     gain += best_regain
                 if gain > best_gain:

