@@ -164,6 +164,18 @@ def _dense_of(lookup: PairLookup) -> _Dense | None:
     return dense
 
 
+_capacities: dict[tuple[int, ...], IntArray] = {}
+
+
+def _capacity_of(capacity: tuple[int, ...]) -> IntArray:
+    """``capacity`` as the kernels' array, made once per distinct capacity (the kernels
+    only read it)."""
+    array = _capacities.get(capacity)
+    if array is None:
+        array = _capacities[capacity] = np.array(capacity, dtype=np.int64)
+    return array
+
+
 _NO_LEGS: IntArray = np.zeros(0, dtype=np.int64)
 _NO_WINDOWS: IntArray = np.zeros((0, 2), dtype=np.int64)
 _NO_TABLE: IntArray = np.zeros((0, 0), dtype=np.int64)
@@ -224,16 +236,45 @@ class CourierRoute:
     tasks: int
     busy_s: int
     """Travel and service seconds of the route."""
-    task_indices: tuple[int, ...]
-    """Errand indices on the route, in pickup order."""
     facts: IntArray
     win_ptr: IntArray
     windows: IntArray
-    location: IntArray
-    service_s: IntArray
     _lookup: PairLookup = attrs.field(alias="lookup", repr=False)
-    # Set once, when first read (see leg_m); no container per route for the cache.
+    # Each set once, when first read (many routes are made only to be priced or compared,
+    # never read): no container per route for the caches.
     _leg_m: IntArray | None = attrs.field(default=None, init=False, repr=False)
+    _location: IntArray | None = attrs.field(default=None, init=False, repr=False)
+    _service_s: IntArray | None = attrs.field(default=None, init=False, repr=False)
+    _task_indices: tuple[int, ...] | None = attrs.field(default=None, init=False, repr=False)
+
+    @property
+    def location(self) -> IntArray:
+        """Each point's location index (a column of ``facts``)."""
+        if self._location is None:
+            location = np.ascontiguousarray(self.facts[:, LOC])
+            object.__setattr__(self, "_location", location)  # a cache on a frozen object
+            return location
+        return self._location
+
+    @property
+    def service_s(self) -> IntArray:
+        """Each point's service seconds (a column of ``facts``)."""
+        if self._service_s is None:
+            service = np.ascontiguousarray(self.facts[:, SERVICE])
+            object.__setattr__(self, "_service_s", service)
+            return service
+        return self._service_s
+
+    @property
+    def task_indices(self) -> tuple[int, ...]:
+        """Errand indices on the route, in pickup order."""
+        if self._task_indices is None:
+            facts = self.facts
+            pickups = facts[facts[:, KIND] == PICKUP, TASK] if self.tasks else facts[:0, TASK]
+            indices = tuple(pickups.tolist())
+            object.__setattr__(self, "_task_indices", indices)
+            return indices
+        return self._task_indices
 
     @property
     def leg_m(self) -> IntArray:
@@ -294,7 +335,7 @@ class CourierRoute:
             shift.earliest_s,
             shift.latest_s,
             UNBOUNDED_S,
-            np.array(courier.capacity, dtype=np.int64),
+            _capacity_of(courier.capacity),
         )
         simulated = (status, busy, tasks, facts, win_ptr, windows, legs, schedule, load)
         return CourierRoute._made(vehicle, courier, refs, simulated, lookup, baseline_busy_s)
@@ -332,12 +373,9 @@ class CourierRoute:
             load_after=load,
             tasks=tasks,
             busy_s=busy,
-            task_indices=tuple(facts[facts[:, KIND] == PICKUP, TASK].tolist()),
             facts=facts,
             win_ptr=win_ptr,
             windows=windows,
-            location=np.ascontiguousarray(facts[:, LOC]),
-            service_s=np.ascontiguousarray(facts[:, SERVICE]),
             lookup=lookup,
         )
 
@@ -414,11 +452,13 @@ class CourierRoute:
             shift.earliest_s,
             shift.latest_s,
             UNBOUNDED_S,
-            np.array(self.courier.capacity, dtype=np.int64),
+            _capacity_of(self.courier.capacity),
         )
         if dense is not None:
             place, durations = dense
-            table = _kernels.read_only(durations(self.courier.profile))  # one compiled type
+            table = durations(self.courier.profile)
+            if table.flags.writeable:
+                table = _kernels.read_only(table)  # one compiled type: tables are read-only
             simulated = _kernels.insert_and_simulate(*args, table, place, _NO_LEGS, *rules)
         if dense is None or simulated[0] == _kernels.UNREACHABLE:
             # No dense table, or no path in it: the lookup answers (or names the pair).
