@@ -56,13 +56,15 @@ def _candidates(
     weight = matcher.options.value_per_priority_s
     priority = matcher._facts.priority
     value = weight * priority[e_own] - c_own
-    out: list[list[int]] = [[] for _ in matcher.routes]
     order = lex_order(e_own, -value, v_own)
     kept = order[rank_in_runs(v_own[order]) < matcher.options.pack_candidates]
-    for v, e in zip(v_own[kept].tolist(), e_own[kept].tolist(), strict=True):
-        out[v].append(e)
+    errands = e_own[kept].tolist()
+    # kept is sorted by courier: each courier's candidates are one slice of it.
+    bounds = np.searchsorted(v_own[kept], np.arange(len(matcher.routes) + 1)).tolist()
+    out = [errands[bounds[v] : bounds[v + 1]] for v in range(len(matcher.routes))]
     for v, route in enumerate(matcher.routes):
-        out[v] += [e for e in route.task_indices if e not in out[v]]
+        if route.tasks:
+            out[v] += [e for e in route.task_indices if e not in out[v]]
     return out
 
 
@@ -81,7 +83,8 @@ def _neighbourhoods(
             couriers_of.setdefault(e, []).append(v)
     covered = [not errands for errands in candidates]
     groups: list[list[int]] = []
-    open_count = [sum(1 for e in errands if not placed[e]) for errands in candidates]
+    is_placed = placed.tolist()
+    open_count = [sum(1 for e in errands if not is_placed[e]) for errands in candidates]
     for seed in sorted(range(len(candidates)), key=lambda v: (-open_count[v], v)):
         if len(groups) >= limit:
             break
@@ -93,11 +96,17 @@ def _neighbourhoods(
         while queue and len(group) < size:
             v = queue.popleft()
             group.append(v)
+            room = size - len(group) - len(queue)  # couriers the queue may still take
             for e in candidates[v]:
+                if room <= 0:
+                    break
                 for w in couriers_of[e]:
-                    if not covered[w] and len(group) + len(queue) < size:
+                    if not covered[w]:
                         covered[w] = True
                         queue.append(w)
+                        room -= 1
+                        if room == 0:
+                            break
         groups.append(group)
     return groups
 
@@ -189,14 +198,12 @@ def repack_neighbourhoods(
     priority = [e.priority for e in matcher.errands]
     candidates = _candidates(matcher, e_own, v_own, c_own)
     changed = 0
+    holder = [-1] * len(matcher.errands)  # each errand's courier, -1 when open
+    for v, route in enumerate(matcher.routes):
+        for e in route.task_indices:
+            holder[e] = v
     for group in _neighbourhoods(candidates, placed, opts.pack_couriers, opts.pack_limit):
         inside = set(group)
-        held_outside = {
-            e
-            for v, route in enumerate(matcher.routes)
-            if v not in inside
-            for e in route.task_indices
-        }
         owner: list[int] = []
         members: list[list[int]] = []
         value: list[int] = []
@@ -207,7 +214,9 @@ def repack_neighbourhoods(
         for v in group:
             cap = matcher.routes[v].courier.max_tasks
             max_size = opts.pack_set_size if cap is None else min(cap, opts.pack_set_size)
-            wanted.append((v, [e for e in candidates[v] if e not in held_outside], max_size))
+            # Errands held by couriers outside the group stay where they are.
+            free = [e for e in candidates[v] if holder[e] < 0 or holder[e] in inside]
+            wanted.append((v, free, max_size))
         pools = _columns(matcher, wanted, opts.pack_beam)
         for slot, v in enumerate(group):
             current = matcher.routes[v]
@@ -236,10 +245,12 @@ def repack_neighbourhoods(
             if routes[k] is not matcher.routes[v]:
                 for e in matcher.routes[v].task_indices:
                     placed[e] = False
+                    holder[e] = -1
                 changed += 1
         for k in picked:
             v = group[owner[k]]
             matcher.routes[v] = routes[k]
             for e in routes[k].task_indices:
                 placed[e] = True
+                holder[e] = v
     return changed
