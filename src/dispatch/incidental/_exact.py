@@ -46,10 +46,9 @@ class ExactMatching:
 def _placements(matcher: Matcher, vehicle: int, errand: int) -> list[tuple[int, CourierRoute]]:
     """Every feasible way to put ``errand`` into the own route (full simulation), cheapest first."""
     own = matcher._own_routes[vehicle]
-    pickup, dropoff = matcher._points_of(matcher.errands[errand], errand)
     found = []
     for i, j in itertools.combinations_with_replacement(range(len(own.refs) - 1), 2):
-        route = own.with_errand(pickup, dropoff, i, j, matcher._lookup)
+        route = matcher._with(own, errand, i, j)
         if route is not None:
             found.append((route.busy_s - own.busy_s, route))
     found.sort(key=lambda pair: pair[0])

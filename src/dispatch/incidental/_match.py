@@ -40,7 +40,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dispatch.errors import InvalidInputError
-from dispatch.incidental._arrays import lex_order, rank_in_runs
+from dispatch.incidental._arrays import Runs, lex_order, rank_in_runs
 from dispatch.incidental._insertion import (
     UNBOUNDED_S,
     CandidateBatch,
@@ -54,10 +54,12 @@ from dispatch.incidental._packing import repack_neighbourhoods
 from dispatch.incidental._pruning import LegTable, PlaceTables, StopTable, plausible_pairs
 from dispatch.incidental._route import (
     CourierRoute,
+    ErrandRows,
     Point,
     errand_point,
     own_routes,
     plan_routes,
+    stop_rows,
 )
 from dispatch.model import Courier, Errand, Location, MealDelivery, Problem, Stop
 from dispatch.plan import (
@@ -284,6 +286,30 @@ def _window_entries(errand: Pairable) -> list[tuple[int, int]]:
     return [(p, d) for p in entries(errand.pickup) for d in entries(errand.dropoff)]
 
 
+def _window_combos(errands: Sequence[Pairable]) -> tuple[IntArray, IntArray, IntArray]:
+    """Per errand, how many window combinations it has; then every combination's windows
+    ``(N, 2, 2)`` (:func:`_window_pairs`) and entries ``(N, 2)`` (:func:`_window_entries`).
+
+    Read into flat lists of numbers: no list per errand lives long enough for Python's
+    collector to move it to its oldest generation.
+    """
+    counts: list[int] = []
+    spans: list[int] = []
+    entries: list[int] = []
+    for errand in errands:
+        pairs = _window_pairs(errand)
+        counts.append(len(pairs))
+        for (p_lo, p_hi), (d_lo, d_hi) in pairs:
+            spans += (p_lo, p_hi, d_lo, d_hi)
+        for p_entry, d_entry in _window_entries(errand):
+            entries += (p_entry, d_entry)
+    return (
+        np.array(counts, dtype=np.int64),
+        np.array(spans, dtype=np.int64).reshape(-1, 2, 2),
+        np.array(entries, dtype=np.int64).reshape(-1, 2),
+    )
+
+
 #: Threads pricing one large batch (halves of it on two cores), and the fewest candidates
 #: per thread worth starting one for.
 _PRICE_THREADS = max(1, min(4, os.cpu_count() or 1))
@@ -448,18 +474,13 @@ class Matcher:
         self._places = self._place_tables()
         self._own_routes = tuple(self.routes)
         self._eligible = self._eligibility()
-        windows = [_window_pairs(e) for e in self.errands]
-        counts = np.array([len(w) for w in windows], dtype=np.int64)
+        counts, self._combos, self._entries = _window_combos(self.errands)
         self._combo_start = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        self._combos = np.array([c for w in windows for c in w], dtype=np.int64).reshape(-1, 2, 2)
-        self._entries = np.array(
-            [c for e in self.errands for c in _window_entries(e)], dtype=np.int64
-        ).reshape(-1, 2)
         self._facts = _ErrandFacts.of(self.errands, problem, self._index)
         self._reasons: dict[tuple[object, ...], tuple[UnassignedReason, str] | None] = {}
         self._leg_cache: dict[bool, tuple[tuple[CourierRoute, ...], LegTable]] = {}
         self._errand_index = {e.id: k for k, e in enumerate(self.errands)}
-        self._points: dict[int, tuple[Pairable, tuple[Point, Point]]] = {}
+        self._rows: dict[int, ErrandRows] = {}
         self._prepare_s = time.perf_counter() - started
 
     def add(self, errands: Sequence[Pairable]) -> None:
@@ -490,15 +511,12 @@ class Matcher:
         self.errands = (*self.errands, *new)
         self._errand_index.update({e.id: start + k for k, e in enumerate(new)})
         self._eligible = np.concatenate([self._eligible, self._eligibility(new)])
-        windows = [_window_pairs(e) for e in new]
-        counts = np.array([len(w) for w in windows], dtype=np.int64)
+        counts, combos, entries = _window_combos(new)
         self._combo_start = np.concatenate(
             [self._combo_start, self._combo_start[-1] + np.cumsum(counts)]
         )
-        combos = np.array([c for w in windows for c in w], dtype=np.int64).reshape(-1, 2, 2)
         self._combos = np.concatenate([self._combos, combos])
-        entries = np.array([c for e in new for c in _window_entries(e)], dtype=np.int64)
-        self._entries = np.concatenate([self._entries, entries.reshape(-1, 2)])
+        self._entries = np.concatenate([self._entries, entries])
         more = _ErrandFacts.of(new, problem, self._index)
         self._facts = _ErrandFacts(
             **{
@@ -559,14 +577,8 @@ class Matcher:
         return out
 
     def _points_of(self, errand: Pairable, task: int) -> tuple[Point, Point]:
-        known = self._points.get(task)
-        if known is not None and known[0] is errand:
-            return known[1]
-        points = self._new_points(errand, task)
-        self._points[task] = (errand, points)
-        return points
-
-    def _new_points(self, errand: Pairable, task: int) -> tuple[Point, Point]:
+        """Errand ``task``'s pickup and drop-off as points (made anew: the matcher itself
+        inserts errands as rows, see :meth:`_rows_of`)."""
         load = self.problem.load_of(errand)
         pickup, dropoff = errand.pickup, errand.dropoff
         return (
@@ -589,6 +601,44 @@ class Matcher:
                 task,
                 errand.max_ride_s,
             ),
+        )
+
+    def _rows_of(self, task: int) -> ErrandRows:
+        """Errand ``task``'s two stops as table rows, made once (a plain tuple of arrays:
+        nothing for Python's collector to keep walking)."""
+        rows = self._rows.get(task)
+        if rows is None:
+            errand = self.errands[task]
+            load = self.problem.load_of(errand)
+            pickup, dropoff = errand.pickup, errand.dropoff
+            rows = self._rows[task] = (
+                *stop_rows(
+                    StopRole.PICKUP,
+                    self._index[pickup.location],
+                    pickup.windows,
+                    pickup.service_s,
+                    load,
+                    task,
+                ),
+                *stop_rows(
+                    StopRole.DROPOFF,
+                    self._index[dropoff.location],
+                    dropoff.windows,
+                    dropoff.service_s,
+                    tuple(-x for x in load),
+                    task,
+                    errand.max_ride_s,
+                ),
+            )
+        return rows
+
+    def _with(
+        self, route: CourierRoute, task: int, after_i: int, after_j: int
+    ) -> CourierRoute | None:
+        """``route`` with errand ``task`` inserted after points ``after_i`` and ``after_j``
+        and simulated in full (None if a rule breaks)."""
+        return route.with_rows(
+            self.errands[task].id, self._rows_of(task), after_i, after_j, self._lookup
         )
 
     def _room(self) -> IntArray:
@@ -1073,7 +1123,7 @@ class Matcher:
         ``priced`` holds the round's insertion of each chosen pair (same order), valid
         for a courier's first errand; later ones are re-priced on the route as it now
         stands, in waves: the k-th errand of every courier in one kernel batch.
-        Every insertion is then re-simulated in full by :meth:`CourierRoute.with_errand`.
+        Every insertion is then re-simulated in full by :meth:`CourierRoute.with_rows`.
         """
         placed: list[int] = []
         value = (
@@ -1099,10 +1149,7 @@ class Matcher:
                 e, v = int(errand[row]), int(vehicle[row])
                 route = None
                 if feasible[k]:
-                    pickup, dropoff = self._points_of(self.errands[e], e)
-                    route = self.routes[v].with_errand(
-                        pickup, dropoff, after_i[k], after_j[k], self._lookup
-                    )
+                    route = self._with(self.routes[v], e, after_i[k], after_j[k])
                 if route is None and self.routes[v].tasks:
                     route = self._fit(e, v)  # the errands already there may move
                 if route is not None:
@@ -1149,13 +1196,8 @@ class Matcher:
         again_job: list[int] = []
         for k in np.flatnonzero(priced.feasible).tolist():
             u, j = trial_u[k], trial_job[k]
-            pickup, dropoff = self._points_of(self.errands[u], u)
-            with_u = trials[k].with_errand(
-                pickup,
-                dropoff,
-                int(priced.pickup_after[k]),
-                int(priced.dropoff_after[k]),
-                self._lookup,
+            with_u = self._with(
+                trials[k], u, int(priced.pickup_after[k]), int(priced.dropoff_after[k])
             )
             if with_u is None:
                 continue
@@ -1170,13 +1212,8 @@ class Matcher:
             back = self._price(np.array(again_e, dtype=np.int64), np.arange(len(again)), again)
             for k in np.flatnonzero(back.feasible).tolist():
                 e, j = again_e[k], again_job[k]
-                e_pickup, e_dropoff = self._points_of(self.errands[e], e)
-                both = again[k].with_errand(
-                    e_pickup,
-                    e_dropoff,
-                    int(back.pickup_after[k]),
-                    int(back.dropoff_after[k]),
-                    self._lookup,
+                both = self._with(
+                    again[k], e, int(back.pickup_after[k]), int(back.dropoff_after[k])
                 )
                 known = best[j]
                 if both is not None and (known is None or both.busy_s < known.busy_s):
@@ -1197,17 +1234,15 @@ class Matcher:
         """
         weight = self.options.value_per_priority_s
         priority = self._facts.priority
-        couriers_of: dict[int, list[int]] = {}
         # Each errand's couriers, cheapest on their own routes first, at most improve_couriers.
         order = lex_order(v_own, c_own, e_own)
         kept = order[rank_in_runs(e_own[order]) < self.options.improve_couriers]
-        for e, v in zip(e_own[kept].tolist(), v_own[kept].tolist(), strict=True):
-            couriers_of.setdefault(e, []).append(v)
+        couriers_of = Runs.of(e_own[kept], v_own[kept], len(self.errands))
         moves = 0
         for _ in range(2):
             before = moves
             open_errands = sorted(
-                (e for e in couriers_of if not placed[e]), key=lambda e: (-priority[e], e)
+                (e for e in couriers_of.filled() if not placed[e]), key=lambda e: (-priority[e], e)
             )
             idle = 0
             for u in open_errands[: self.options.improve_limit]:
@@ -1226,7 +1261,7 @@ class Matcher:
         placed: npt.NDArray[np.bool_],
         priority: IntArray,
         weight: int,
-        couriers_of: Mapping[int, Sequence[int]],
+        couriers_of: Runs,
     ) -> int:
         """Try the ejection moves for open errand ``u``; 1 if one was made, else 0.
 
@@ -1256,7 +1291,7 @@ class Matcher:
         for v, e, job in swaps:
             if fitted[job] is None:
                 continue
-            for w in couriers_of.get(e, ()):
+            for w in couriers_of[e]:
                 if w == v or (e, w) in moves:
                     continue
                 if room.setdefault(w, self._room_of(w)) > 0:
@@ -1284,7 +1319,7 @@ class Matcher:
                 change = {v: in_place}
                 moved_to: int | None = None
                 best_regain = 0
-                for w in couriers_of.get(e, ()):
+                for w in couriers_of[e]:
                     again = moved[moves[e, w]] if (e, w) in moves else None
                     if w == v or again is None:
                         continue

@@ -30,6 +30,7 @@ except that a pair is built from the first errand's cheapest position only.
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -37,7 +38,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from dispatch.incidental._arrays import lex_order, rank_in_runs
+from dispatch.incidental._arrays import Runs, lex_order, rank_in_runs
 from dispatch.incidental._ortools_exact import repack
 from dispatch.incidental._route import CourierRoute
 
@@ -77,10 +78,11 @@ def _neighbourhoods(
     (then by index), and at most ``limit`` groups are formed: where errands are
     still open is where a better combination can serve more.
     """
-    couriers_of: dict[int, list[int]] = {}
-    for v, errands in enumerate(candidates):
-        for e in errands:
-            couriers_of.setdefault(e, []).append(v)
+    sizes = [len(errands) for errands in candidates]
+    flat = np.fromiter(itertools.chain.from_iterable(candidates), np.int64, count=sum(sizes))
+    order = np.argsort(flat, kind="stable")  # each errand's couriers in index order
+    owner = np.repeat(np.arange(len(candidates), dtype=np.int64), sizes)
+    couriers_of = Runs.of(flat[order], owner[order], placed.size)
     covered = [not errands for errands in candidates]
     groups: list[list[int]] = []
     is_placed = placed.tolist()
@@ -165,13 +167,8 @@ def _columns(
                 chosen, route = bases[int(base[k])]
                 e = int(errand[k])
                 key = chosen | {e}
-                pickup, dropoff = matcher._points_of(matcher.errands[e], e)
-                built = route.with_errand(
-                    pickup,
-                    dropoff,
-                    int(priced.pickup_after[k]),
-                    int(priced.dropoff_after[k]),
-                    matcher._lookup,
+                built = matcher._with(
+                    route, e, int(priced.pickup_after[k]), int(priced.dropoff_after[k])
                 )
                 if built is not None and (key not in grown or built.busy_s < grown[key].busy_s):
                     grown[key] = built

@@ -26,11 +26,13 @@ from dispatch.travel import PairLookup, PlaceLookup
 
 __all__ = [
     "CourierRoute",
+    "ErrandRows",
     "Point",
     "errand_point",
     "own_routes",
     "plan_routes",
     "point_rows",
+    "stop_rows",
 ]
 
 IntArray = npt.NDArray[np.int64]
@@ -110,6 +112,40 @@ def point_rows(points: Sequence[Point], dims: int) -> tuple[IntArray, IntArray, 
     return facts, win_ptr, windows
 
 
+#: An errand's two stops as rows of a route's tables: ``(pickup facts, pickup windows,
+#: drop-off facts, drop-off windows)``; a facts row is ``(DELTA + dims,)``, windows
+#: ``(k, 2)``. A plain tuple of arrays, which Python's collector stops tracking.
+ErrandRows = tuple[IntArray, IntArray, IntArray, IntArray]
+
+
+def stop_rows(
+    role: StopRole,
+    location: int,
+    windows: tuple[TimeWindow, ...],
+    service_s: int,
+    delta: tuple[int, ...],
+    task: int,
+    max_ride_s: int | None = None,
+) -> tuple[IntArray, IntArray]:
+    """An errand's pickup or drop-off as ``(facts row, windows)`` (see :data:`ErrandRows`).
+
+    Examples
+    --------
+    >>> from dispatch import TimeWindow
+    >>> facts, windows = stop_rows(StopRole.PICKUP, 7, (TimeWindow(0, 60),), 30, (1,), 4)
+    >>> facts.tolist(), windows.tolist()
+    ([7, 30, 1, 4, -1, 1], [[0, 60]])
+    """
+    kind = _KIND_OF.get(role, OTHER)
+    ride = -1 if max_ride_s is None else max_ride_s
+    facts = np.array([location, service_s, kind, task, ride, *delta], dtype=np.int64)
+    if windows:
+        table = np.array([(w.earliest_s, w.latest_s) for w in windows], dtype=np.int64)
+    else:
+        table = _NO_WINDOWS
+    return facts, table
+
+
 def errand_point(
     role: StopRole,
     ref: str,
@@ -121,14 +157,8 @@ def errand_point(
     max_ride_s: int | None = None,
 ) -> Point:
     """An errand's pickup or drop-off with its table rows made (see :attr:`Point.rows`)."""
-    kind = _KIND_OF.get(role, OTHER)
-    ride = -1 if max_ride_s is None else max_ride_s
-    facts = np.array([[location, service_s, kind, task, ride, *delta]], dtype=np.int64)
-    if windows:
-        table = np.array([(w.earliest_s, w.latest_s) for w in windows], dtype=np.int64)
-    else:
-        table = _NO_WINDOWS
-    rows = (facts, np.array([0, len(windows)], dtype=np.int64), table)
+    facts, table = stop_rows(role, location, windows, service_s, delta, task, max_ride_s)
+    rows = (facts.reshape(1, -1), np.array([0, len(windows)], dtype=np.int64), table)
     return Point(
         role=role,
         ref=ref,
@@ -429,20 +459,36 @@ class CourierRoute:
 
         Only the legs around the two new stops are looked up; the others are kept.
         """
-        from dispatch.incidental import _kernels
-
         dims = self.facts.shape[1] - DELTA
         p_facts, _, p_windows = _rows_of(pickup, dims)
         d_facts, _, d_windows = _rows_of(dropoff, dims)
+        rows = (p_facts[0], p_windows, d_facts[0], d_windows)
+        return self.with_rows(pickup.ref, rows, after_i, after_j, lookup, dropoff.ref)
+
+    def with_rows(
+        self,
+        ref: str,
+        rows: ErrandRows,
+        after_i: int,
+        after_j: int,
+        lookup: PairLookup,
+        dropoff_ref: str | None = None,
+    ) -> CourierRoute | None:
+        """:meth:`with_errand` for an errand named ``ref`` given as its table rows
+        (:func:`errand_rows`): no point objects, which the matcher would keep for
+        every errand it tries (``dropoff_ref`` defaults to ``ref``)."""
+        from dispatch.incidental import _kernels
+
+        p_facts, p_windows, d_facts, d_windows = rows
         dense = _dense_of(lookup)
         args = (
             self.facts,
             self.win_ptr,
             self.windows,
             self.leg_s,
-            p_facts[0],
+            p_facts,
             p_windows,
-            d_facts[0],
+            d_facts,
             d_windows,
             after_i,
             after_j,
@@ -462,16 +508,16 @@ class CourierRoute:
             simulated = _kernels.insert_and_simulate(*args, table, place, _NO_LEGS, *rules)
         if dense is None or simulated[0] == _kernels.UNREACHABLE:
             # No dense table, or no path in it: the lookup answers (or names the pair).
-            new = [pickup.location, dropoff.location]
+            new = [int(p_facts[LOC]), int(d_facts[LOC])]
             loc = np.insert(self.location, [after_i + 1, after_j + 1], new)
             fresh = np.array(sorted({after_i, after_i + 1, after_j + 1, after_j + 2}))
             seconds = _leg_seconds(loc[fresh], loc[fresh + 1], self.courier.profile, lookup)
             simulated = _kernels.insert_and_simulate(*args, _NO_TABLE, _NO_LEGS, seconds, *rules)
         refs = (
             *self.refs[: after_i + 1],
-            pickup.ref,
+            ref,
             *self.refs[after_i + 1 : after_j + 1],
-            dropoff.ref,
+            ref if dropoff_ref is None else dropoff_ref,
             *self.refs[after_j + 1 :],
         )
         return CourierRoute._made(
