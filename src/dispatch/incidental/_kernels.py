@@ -58,7 +58,7 @@ __all__ = [
     "read_only",
     "route_tables",
     "simulate",
-    "transpose",
+    "transpose_rows",
 ]
 
 IntArray = npt.NDArray[np.int64]
@@ -498,17 +498,20 @@ def admitted(
 
 
 @_jit
-def transpose(table: npt.NDArray[np.signedinteger[Any]]) -> npt.NDArray[np.signedinteger[Any]]:
-    """The transpose of a square table, C-contiguous, with one more row of zeros at the end;
-    copied in cache-sized tiles."""
+def transpose_rows(
+    table: npt.NDArray[np.signedinteger[Any]],
+    out: npt.NDArray[np.signedinteger[Any]],
+    lo: int,
+    hi: int,
+) -> None:
+    """Rows ``lo:hi`` of a square ``table`` written transposed into ``out`` (columns
+    ``lo:hi``), copied in cache-sized tiles; callers split the rows between threads."""
     n = table.shape[0]
-    out = np.zeros((n + 1, n), table.dtype)
-    for low_r in range(0, n, 64):
+    for low_r in range(lo, hi, 64):
         for low_c in range(0, n, 64):
-            for r in range(low_r, min(low_r + 64, n)):
+            for r in range(low_r, min(low_r + 64, hi)):
                 for c in range(low_c, min(low_c + 64, n)):
                     out[c, r] = table[r, c]
-    return out
 
 
 @_jit
