@@ -52,11 +52,12 @@ def test_jit_compiles_in_memory_when_no_cache_folder_is_writable(
 
     monkeypatch.setattr(_kernels.numba, "njit", refusing)
     with pytest.warns(RuntimeWarning, match="cannot cache"):
-        transpose = _kernels._jit(_kernels.transpose.py_func)
+        transpose_rows = _kernels._jit(_kernels.transpose_rows.py_func)
     table = _kernels.read_only(np.arange(12, dtype=np.int32).reshape(3, 4)[:, :3].copy())
+    out = np.zeros((4, 3), dtype=np.int32)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        out = transpose(table)
+        transpose_rows(table, out, 0, 3)
     np.testing.assert_array_equal(out[:3], table.T)
     np.testing.assert_array_equal(out[3], 0)
 
@@ -69,12 +70,14 @@ def test_read_only_is_a_view() -> None:
     assert np.shares_memory(view, table)
 
 
-def test_transpose_adds_a_row_of_zeros() -> None:
-    """transpose: the table's transpose (tiles of 64 cover any size), then a zero row."""
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_transpose_adds_a_row_of_zeros(workers: int) -> None:
+    """transpose: the table's transpose (tiles of 64 cover any size, split between any
+    number of threads), then a zero row."""
     rng = np.random.default_rng(3)
-    for n in (1, 63, 64, 65, 130):
+    for n in (1, 63, 64, 65, 130, 200):
         table = rng.integers(-1, 1000, size=(n, n)).astype(np.int32)
-        out = _kernels.transpose(_kernels.read_only(table))
+        out = _kernels.transpose(_kernels.read_only(table), workers)
         assert out.shape == (n + 1, n) and out.dtype == np.int32
         np.testing.assert_array_equal(out[:n], table.T)
         np.testing.assert_array_equal(out[n], 0)

@@ -29,8 +29,10 @@ start, same results.
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Final, TypeVar, cast
 
 import numba
@@ -58,6 +60,7 @@ __all__ = [
     "read_only",
     "route_tables",
     "simulate",
+    "transpose",
     "transpose_rows",
 ]
 
@@ -512,6 +515,27 @@ def transpose_rows(
             for r in range(low_r, min(low_r + 64, hi)):
                 for c in range(low_c, min(low_c + 64, n)):
                     out[c, r] = table[r, c]
+
+
+def transpose(
+    table: npt.NDArray[np.signedinteger[Any]], workers: int = 1
+) -> npt.NDArray[np.signedinteger[Any]]:
+    """The transpose of a square table, C-contiguous, with one more row of zeros at the end.
+
+    The rows are split into blocks of whole 64-row tiles, one per worker thread
+    (:func:`transpose_rows` releases the GIL).
+    """
+    n = table.shape[0]
+    out = np.zeros((n + 1, n), table.dtype)
+    cuts = [min(n, -(-n * k // workers) // 64 * 64) for k in range(workers + 1)]
+    cuts[-1] = n
+    spans = [(lo, hi) for lo, hi in itertools.pairwise(cuts) if hi > lo]
+    if len(spans) <= 1:
+        transpose_rows(table, out, 0, n)
+    else:
+        with ThreadPoolExecutor(max_workers=len(spans)) as pool:
+            list(pool.map(lambda span: transpose_rows(table, out, *span), spans))
+    return out
 
 
 @_jit

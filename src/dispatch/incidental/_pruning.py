@@ -188,17 +188,8 @@ class PlaceTables:
         table = self._transposed.get(code)
         if table is None:
             source = _kernels.read_only(self.durations(code))
-            n = source.shape[0]
-            made = np.zeros((n + 1, n), source.dtype)
-            # Blocks of whole 64-row tiles, one per core: the compiled copy releases the GIL.
-            cuts = [min(n, -(-n * k // _WORKERS) // 64 * 64) for k in range(_WORKERS + 1)]
-            cuts[-1] = n
-            spans = [(lo, hi) for lo, hi in itertools.pairwise(cuts) if hi > lo]
-            if len(spans) == 1 or n < 1024:
-                _kernels.transpose_rows(source, made, 0, n)
-            else:
-                with ThreadPoolExecutor(max_workers=len(spans)) as pool:
-                    list(pool.map(lambda span: _kernels.transpose_rows(source, made, *span), spans))
+            workers = _WORKERS if source.shape[0] >= 1024 else 1
+            made = _kernels.transpose(source, workers)
             table = self._transposed[code] = _kernels.read_only(made)
         return table
 
