@@ -30,9 +30,12 @@ from dispatch import (
     TimeWindow,
     TravelProfile,
 )
+from dispatch.incidental import Matcher
+from dispatch.incidental._route import Point
+from dispatch.plan import StopRole
 from dispatch.synthetic import incidental_district
 
-__all__ = ["KINDS", "incidental_problems", "tabled_district"]
+__all__ = ["KINDS", "errand_points", "incidental_problems", "tabled_district"]
 
 T = TypeVar("T")
 Draw = Callable[[st.SearchStrategy[T]], T]
@@ -199,3 +202,28 @@ def tabled_district(couriers: int, errands: int, seed: int, side_m: float) -> Pr
     assert isinstance(travel, RoadGraphTravel)
     table = travel.table(profiles={c.profile for c in district.problem.couriers})
     return attrs.evolve(district.problem, travel=table)
+
+
+def errand_points(matcher: Matcher, e: int) -> tuple[Point, Point]:
+    """Errand ``e`` of ``matcher`` as pickup and drop-off points, for
+    :meth:`~dispatch.incidental._route.CourierRoute.with_errand` and for reference
+    simulations (the matcher itself inserts rows)."""
+    errand = matcher.errands[e]
+    load = matcher.problem.load_of(errand)
+
+    def point(role: StopRole, stop: Stop, delta: tuple[int, ...], ride: int | None) -> Point:
+        return Point(
+            role=role,
+            ref=errand.id,
+            location=matcher._index[stop.location],
+            windows=stop.windows,
+            service_s=stop.service_s,
+            delta=delta,
+            task=e,
+            max_ride_s=ride,
+        )
+
+    return (
+        point(StopRole.PICKUP, errand.pickup, load, None),
+        point(StopRole.DROPOFF, errand.dropoff, tuple(-x for x in load), errand.max_ride_s),
+    )

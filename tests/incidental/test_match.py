@@ -9,7 +9,7 @@ import attrs
 import numpy as np
 import pytest
 from hypothesis import given, settings
-from tests.incidental.problems import incidental_problems, tabled_district
+from tests.incidental.problems import errand_points, incidental_problems, tabled_district
 from tests.strategies import examples
 
 from dispatch import (
@@ -52,7 +52,7 @@ def _fits_alone(matcher: Matcher, e: int, v: int, *, budget: bool = True) -> boo
         unbudgeted = CourierRoute.build(v, free, route.points(), matcher._lookup)
         assert unbudgeted is not None
         route = unbudgeted
-    pickup, dropoff = matcher._points_of(errand, e)
+    pickup, dropoff = errand_points(matcher, e)
     last = len(route.refs) - 2
     return any(
         route.with_errand(pickup, dropoff, i, j, matcher._lookup) is not None

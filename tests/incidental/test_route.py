@@ -5,11 +5,10 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-import attrs
 import numpy as np
 import pytest
 from hypothesis import given, settings
-from tests.incidental.problems import incidental_problems, tabled_district
+from tests.incidental.problems import errand_points, incidental_problems, tabled_district
 from tests.strategies import examples
 
 from dispatch import Problem
@@ -71,14 +70,23 @@ def _reference(
 
 def _check_every_insertion(matcher: Matcher) -> int:
     """Every errand at every position of every route: the compiled insertion and simulation
-    agree with the reference; returns how many insertions were feasible."""
+    agree with the reference, from points and from the matcher's rows alike; returns how
+    many insertions were feasible."""
     feasible = 0
     for route in matcher.routes:
         for e, errand in enumerate(matcher.errands):
-            pickup, dropoff = matcher._points_of(errand, e)
+            pickup, dropoff = errand_points(matcher, e)
             last = len(route.refs) - 2
             for i, j in itertools.combinations_with_replacement(range(last + 1), 2):
                 got = route.with_errand(pickup, dropoff, i, j, matcher._lookup)
+                # The matcher's own path (the errand as rows) builds the same route.
+                same = matcher._with(route, e, i, j)
+                assert (same is None) == (got is None)
+                if got is not None and same is not None:
+                    assert same.refs == got.refs and same.busy_s == got.busy_s
+                    assert np.array_equal(same.facts, got.facts)
+                    assert np.array_equal(same.windows, got.windows)
+                    assert np.array_equal(same.start_s, got.start_s)
                 points = list(route.points())
                 points.insert(j + 1, dropoff)
                 points.insert(i + 1, pickup)
@@ -88,7 +96,7 @@ def _check_every_insertion(matcher: Matcher) -> int:
                     continue
                 feasible += 1
                 assert got.refs == tuple(p.ref for p in points)
-                assert got.points() == tuple(attrs.evolve(p, rows=None) for p in points)
+                assert got.points() == tuple(points)
                 assert got.leg_s.tolist() == want["legs"]
                 assert got.start_s.tolist() == want["start"]
                 assert got.load_after.tolist() == want["loads"]
@@ -120,8 +128,8 @@ def test_taking_an_errand_out_restores_the_own_route() -> None:
     matcher = Matcher(district.problem)
     checked = 0
     for route in matcher.routes:
-        for e, errand in enumerate(matcher.errands):
-            pickup, dropoff = matcher._points_of(errand, e)
+        for e in range(len(matcher.errands)):
+            pickup, dropoff = errand_points(matcher, e)
             longer = route.with_errand(pickup, dropoff, 0, 0, matcher._lookup)
             if longer is None:
                 continue
@@ -145,7 +153,7 @@ def test_a_leg_missing_from_the_dense_table_is_asked_of_the_lookup(monkeypatch: 
         (route, *points, built)
         for route in matcher.routes
         for e, errand in enumerate(matcher.errands)
-        for points in [matcher._points_of(errand, e)]
+        for points in [errand_points(matcher, e)]
         for built in [route.with_errand(*points, 0, 0, matcher._lookup)]
         if built is not None
     )

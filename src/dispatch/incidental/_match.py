@@ -55,8 +55,6 @@ from dispatch.incidental._pruning import LegTable, PlaceTables, StopTable, plaus
 from dispatch.incidental._route import (
     CourierRoute,
     ErrandRows,
-    Point,
-    errand_point,
     own_routes,
     plan_routes,
     stop_rows,
@@ -575,33 +573,6 @@ class Matcher:
                 )
             out[e] = row
         return out
-
-    def _points_of(self, errand: Pairable, task: int) -> tuple[Point, Point]:
-        """Errand ``task``'s pickup and drop-off as points (made anew: the matcher itself
-        inserts errands as rows, see :meth:`_rows_of`)."""
-        load = self.problem.load_of(errand)
-        pickup, dropoff = errand.pickup, errand.dropoff
-        return (
-            errand_point(
-                StopRole.PICKUP,
-                errand.id,
-                self._index[pickup.location],
-                pickup.windows,
-                pickup.service_s,
-                load,
-                task,
-            ),
-            errand_point(
-                StopRole.DROPOFF,
-                errand.id,
-                self._index[dropoff.location],
-                dropoff.windows,
-                dropoff.service_s,
-                tuple(-x for x in load),
-                task,
-                errand.max_ride_s,
-            ),
-        )
 
     def _rows_of(self, task: int) -> ErrandRows:
         """Errand ``task``'s two stops as table rows, made once (a plain tuple of arrays:

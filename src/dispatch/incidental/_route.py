@@ -28,7 +28,6 @@ __all__ = [
     "CourierRoute",
     "ErrandRows",
     "Point",
-    "errand_point",
     "own_routes",
     "plan_routes",
     "point_rows",
@@ -47,9 +46,9 @@ class Point:
 
     ``location`` indexes the matcher's :class:`~dispatch.travel.PairLookup`;
     ``-1`` marks an open end (at the last stop, no travel to it). ``task``
-    is the errand's index for its pickup and drop-off, else -1. ``rows`` may
-    carry the point's rows of a route's tables (:func:`point_rows`), made once
-    for points that are inserted into many routes.
+    is the errand's index for its pickup and drop-off, else -1. The matcher
+    itself inserts errands as table rows (:func:`stop_rows`,
+    :meth:`CourierRoute.with_rows`).
     """
 
     role: StopRole
@@ -60,9 +59,6 @@ class Point:
     delta: tuple[int, ...] = ()
     task: int = -1
     max_ride_s: int | None = None
-    rows: tuple[IntArray, IntArray, IntArray] | None = attrs.field(
-        default=None, eq=False, repr=False
-    )
 
 
 # A route's table of points (``CourierRoute.facts``), one row per point: the location,
@@ -144,36 +140,6 @@ def stop_rows(
     else:
         table = _NO_WINDOWS
     return facts, table
-
-
-def errand_point(
-    role: StopRole,
-    ref: str,
-    location: int,
-    windows: tuple[TimeWindow, ...],
-    service_s: int,
-    delta: tuple[int, ...],
-    task: int,
-    max_ride_s: int | None = None,
-) -> Point:
-    """An errand's pickup or drop-off with its table rows made (see :attr:`Point.rows`)."""
-    facts, table = stop_rows(role, location, windows, service_s, delta, task, max_ride_s)
-    rows = (facts.reshape(1, -1), np.array([0, len(windows)], dtype=np.int64), table)
-    return Point(
-        role=role,
-        ref=ref,
-        location=location,
-        windows=windows,
-        service_s=service_s,
-        delta=delta,
-        task=task,
-        max_ride_s=max_ride_s,
-        rows=rows,
-    )
-
-
-def _rows_of(point: Point, dims: int) -> tuple[IntArray, IntArray, IntArray]:
-    return point.rows if point.rows is not None else point_rows((point,), dims)
 
 
 _Dense = tuple[IndexArray, Callable[[TravelProfile], npt.NDArray[np.signedinteger[Any]]]]
@@ -460,8 +426,8 @@ class CourierRoute:
         Only the legs around the two new stops are looked up; the others are kept.
         """
         dims = self.facts.shape[1] - DELTA
-        p_facts, _, p_windows = _rows_of(pickup, dims)
-        d_facts, _, d_windows = _rows_of(dropoff, dims)
+        p_facts, _, p_windows = point_rows((pickup,), dims)
+        d_facts, _, d_windows = point_rows((dropoff,), dims)
         rows = (p_facts[0], p_windows, d_facts[0], d_windows)
         return self.with_rows(pickup.ref, rows, after_i, after_j, lookup, dropoff.ref)
 
