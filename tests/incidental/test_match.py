@@ -31,6 +31,7 @@ from dispatch.errors import InvalidInputError
 from dispatch.incidental import Matcher, MatchOptions, exact_match
 from dispatch.incidental import _match as match_module
 from dispatch.incidental import _pruning as pruning_module
+from dispatch.incidental._insertion import InsertionResult
 from dispatch.incidental._route import CourierRoute
 from dispatch.plan import StopRole
 from dispatch.synthetic import incidental_district
@@ -493,3 +494,56 @@ def test_reading_columns_instead_of_transposing_changes_nothing(
     assert p1.feasible.tolist() == p2.feasible.tolist()
     assert p1.added_busy_s.tolist() == p2.added_busy_s.tolist()
     assert value1 == value2
+
+
+def _same_insertions(a: InsertionResult, b: InsertionResult) -> bool:
+    fields = attrs.fields(InsertionResult)
+    return all(np.array_equal(getattr(a, f.name), getattr(b, f.name)) for f in fields)
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_the_kernel_reading_the_table_prices_as_gathered_travel_does(
+    seed: int, monkeypatch: Any
+) -> None:
+    """With a dense table the kernel reads each candidate's travel from the table itself;
+    the insertions are those priced from travel arrays gathered first, in both of the
+    table's read orders (its transpose, its columns)."""
+    problem = tabled_district(couriers=15, errands=40, seed=seed, side_m=2500.0)
+    for cost in (10**12, 0):  # the transposed table, then the table's columns
+        monkeypatch.setattr(pruning_module, "COLUMN_READ_COST", cost)
+        matcher = Matcher(problem)
+        e_idx, v_idx = matcher._plausible(
+            list(range(len(matcher.errands))), list(range(len(matcher.routes)))
+        )
+        fused = matcher._price(e_idx, v_idx)
+        with monkeypatch.context() as patch:
+            patch.setattr(Matcher, "_price_rows", Matcher._price_arrays)
+            gathered = matcher._price(e_idx, v_idx)
+        assert fused.feasible.any() and not fused.feasible.all()
+        assert _same_insertions(fused, gathered)
+
+
+def test_a_pair_without_path_in_the_table_is_priced_the_lookup_way(monkeypatch: Any) -> None:
+    """When the kernel meets a pair the dense table has no path for, the candidates are
+    priced again from gathered travel (where the lookup answers, or names the pair)."""
+    matcher = Matcher(tabled_district(couriers=10, errands=20, seed=4, side_m=2500.0))
+    e_idx, v_idx = matcher._plausible(
+        list(range(len(matcher.errands))), list(range(len(matcher.routes)))
+    )
+    plain = matcher._price(e_idx, v_idx)
+    asked: list[int] = []
+    real = match_module.Matcher._price_arrays
+    dense = match_module.best_insertions_dense
+
+    def spy(self: Matcher, errand: Any, *args: Any) -> InsertionResult:
+        asked.append(len(errand))
+        return real(self, errand, *args)
+
+    def holed(*args: Any) -> tuple[InsertionResult, int]:
+        return dense(*args)[0], -1
+
+    monkeypatch.setattr(match_module.Matcher, "_price_arrays", spy)
+    monkeypatch.setattr(match_module, "best_insertions_dense", holed)
+    again = matcher._price(e_idx, v_idx)
+    assert sum(asked) == len(e_idx)
+    assert _same_insertions(plain, again)

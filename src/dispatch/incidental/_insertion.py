@@ -94,6 +94,7 @@ __all__ = [
     "MAX_STOPS",
     "UNBOUNDED_S",
     "CandidateBatch",
+    "DenseTravel",
     "ErrandArrays",
     "Insertion",
     "InsertionGrid",
@@ -102,6 +103,7 @@ __all__ = [
     "RouteArrays",
     "RouteBatch",
     "best_insertions",
+    "best_insertions_dense",
     "best_insertions_trusted",
     "insertion_grid",
 ]
@@ -964,15 +966,30 @@ def _pick(
     return reason, best
 
 
+#: Travel read from a dense table inside the kernel: ``(table, transposed, place, points,
+#: pickup, dropoff)`` as :func:`dispatch.incidental._kernels.insertions` takes them.
+DenseTravel = tuple[
+    npt.NDArray[np.signedinteger[Any]],
+    npt.NDArray[np.signedinteger[Any]],
+    npt.NDArray[np.integer[Any]],
+    IntArray,
+    IntArray,
+    IntArray,
+]
+
+
 def _run_kernel(
     routes: RouteBatch,
     cands: CandidateBatch,
     grid: tuple[npt.NDArray[np.int8], IntArray, IntArray, IntArray] | None = None,
-) -> tuple[npt.NDArray[np.int8], IntArray, IntArray, IntArray, IntArray, IntArray]:
+    dense: DenseTravel | None = None,
+) -> tuple[npt.NDArray[np.int8], IntArray, IntArray, IntArray, IntArray, IntArray, int]:
     """The compiled kernel (:func:`dispatch.incidental._kernels.insertions`) on the batches.
 
     ``grid``: ``(n, n)`` reason, cost and drop-off start and ``(n,)`` pickup start arrays
-    to fill for a single candidate.
+    to fill for a single candidate. ``dense``: read the travel from a dense table instead
+    of the candidates' travel arrays (the last value returned is then the smallest travel
+    read; negative: a pair has no path).
     """
     from dispatch.incidental import _kernels  # numba: imported on first use, not with dispatch
 
@@ -993,7 +1010,12 @@ def _run_kernel(
         empty = np.zeros((0, 0), np.int64)
         grid = (np.zeros((0, 0), np.int8), empty, np.zeros(0, np.int64), empty)
     grid_reason, grid_cost, grid_pickup, grid_dropoff = grid
-    result: tuple[npt.NDArray[np.int8], IntArray, IntArray, IntArray, IntArray, IntArray] = (
+    if dense is None:
+        no_table = _kernels.read_only(np.zeros((0, 0), np.int32))
+        none = np.zeros(0, np.int64)
+        dense = (no_table, no_table, none, np.zeros((0, 0), np.int64), none, none)
+    table, transposed, place, points, pickup, dropoff = dense
+    result: tuple[npt.NDArray[np.int8], IntArray, IntArray, IntArray, IntArray, IntArray, int] = (
         _kernels.insertions(
             c(cands.route),
             c(routes.n_stops),
@@ -1022,6 +1044,12 @@ def _run_kernel(
             grid_cost,
             grid_pickup,
             grid_dropoff,
+            table,
+            transposed,
+            c(place),
+            c(points),
+            c(pickup),
+            c(dropoff),
         )
     )
     return result
@@ -1085,8 +1113,20 @@ def best_insertions_trusted(routes: RouteBatch, candidates: CandidateBatch) -> I
             pickup_start_s=zeros,
             dropoff_start_s=zeros,
         )
-    reason, i, j, cost, pickup_start, dropoff_start = _run_kernel(routes, candidates)
-    return InsertionResult(
+    return best_insertions_dense(routes, candidates, None)[0]
+
+
+def best_insertions_dense(
+    routes: RouteBatch, candidates: CandidateBatch, dense: DenseTravel | None
+) -> tuple[InsertionResult, int]:
+    """:func:`best_insertions_trusted` with the travel read from one profile's dense table
+    in the kernel (``dense``, see :data:`DenseTravel`; the candidates' travel arrays are
+    then not read), and the smallest travel read: negative when a pair has no path, and
+    the result is then not to be used."""
+    reason, i, j, cost, pickup_start, dropoff_start, smallest = _run_kernel(
+        routes, candidates, dense=dense
+    )
+    result = InsertionResult(
         reason=reason,
         pickup_after=i,
         dropoff_after=j,
@@ -1094,6 +1134,7 @@ def best_insertions_trusted(routes: RouteBatch, candidates: CandidateBatch) -> I
         pickup_start_s=pickup_start,
         dropoff_start_s=dropoff_start,
     )
+    return result, int(smallest)
 
 
 def insertion_grid(route: RouteArrays, errand: ErrandArrays) -> InsertionGrid:

@@ -185,21 +185,43 @@ def insertions(
     grid_cost: IntArray,
     grid_pickup_s: IntArray,
     grid_dropoff_s: IntArray,
-) -> tuple[npt.NDArray[np.int8], IntArray, IntArray, IntArray, IntArray, IntArray]:
+    dense_table: npt.NDArray[np.signedinteger[Any]],
+    dense_transposed: npt.NDArray[np.signedinteger[Any]],
+    dense_place: IntArray,
+    dense_points: IntArray,
+    dense_pickup: IntArray,
+    dense_dropoff: IntArray,
+) -> tuple[npt.NDArray[np.int8], IntArray, IntArray, IntArray, IntArray, IntArray, int]:
     """The best insertion of every candidate: reason, ``i``, ``j``, cost, pickup and drop-off
-    starts (``-1, -1, 0, 0, 0`` where infeasible), as ``_insertion.best_insertions``.
+    starts (``-1, -1, 0, 0, 0`` where infeasible), as ``_insertion.best_insertions``; then
+    the smallest travel read from ``dense_table`` (0 when it is not read; negative: some
+    pair has no path, and the answers are not to be used).
 
     The arguments are the fields of a ``RouteBatch`` and a ``CandidateBatch`` (row-major,
     ``tables`` from :func:`route_tables`; ``arrival_from_s`` any ``(K, 2)`` array when
     ``has_arrival_from`` is false). With non-empty ``grid_*`` arrays (one candidate, ``(n, n)``
     and ``(n,)``), every cell's reason (ORDER cells left as given), cost, and the pickup and
     drop-off starts are written there too, and no cell is skipped.
+
+    With non-empty ``dense_points`` (``(R, W)``: the location of each route point, ``-1``
+    for none), the candidates' travel is read from one profile's dense table as
+    :func:`dense_travel` reads it (pickup and drop-off at locations ``dense_pickup[c]`` and
+    ``dense_dropoff[c]``, ``dense_place`` mapping a location to its row), and the
+    candidates' five travel arrays are not read: no ``(K, W)`` travel arrays are made.
     """
     arrival, prefix, forward, slack_key, early_key = tables
     count = route.shape[0]
     width = start_s.shape[1]
     dims = load.shape[1]
     grid = grid_reason.shape[0] > 0
+    dense = dense_points.shape[0] > 0
+    columns = dense_transposed.shape[0] == 0
+    smallest = 0
+    # A candidate's travel read from the dense table (scratch, reused).
+    dense_to_p = np.zeros(width, np.int64)
+    dense_from_p = np.zeros(width, np.int64)
+    dense_to_d = np.zeros(width, np.int64)
+    dense_from_d = np.zeros(width, np.int64)
     reason = np.empty(count, np.int8)
     best_i = np.full(count, -1, np.int64)
     best_j = np.full(count, -1, np.int64)
@@ -222,17 +244,41 @@ def insertions(
     for c in range(count):
         r = route[c]
         m = n_stops[r]
+        if dense:
+            p = dense_place[dense_pickup[c]]
+            d = dense_place[dense_dropoff[c]]
+            direct = int(dense_table[p, d])
+            smallest = min(smallest, direct)
+            for k in range(m + 2):
+                at = dense_points[r, k]
+                if at < 0:  # an open end: no travel after the last stop
+                    dense_to_p[k] = dense_to_d[k] = dense_from_p[k] = dense_from_d[k] = 0
+                    continue
+                h = dense_place[at]
+                if columns:
+                    into_p, into_d = dense_table[h, p], dense_table[h, d]
+                else:
+                    into_p, into_d = dense_transposed[p, h], dense_transposed[d, h]
+                out_p, out_d = dense_table[p, h], dense_table[d, h]
+                dense_to_p[k], dense_to_d[k] = into_p, into_d
+                dense_from_p[k], dense_from_d[k] = out_p, out_d
+                smallest = min(smallest, int(min(min(into_p, into_d), min(out_p, out_d))))
+            row_to_p, row_from_p = dense_to_p, dense_from_p
+            row_to_d, row_from_d = dense_to_d, dense_from_d
+        else:
+            direct = pickup_to_dropoff_s[c]
+            row_to_p, row_from_p = to_pickup_s[c], from_pickup_s[c]
+            row_to_d, row_from_d = to_dropoff_s[c], from_dropoff_s[c]
         opens_p, closes_p = pickup_window_s[c, 0], pickup_window_s[c, 1]
         opens_d, closes_d = dropoff_window_s[c, 0], dropoff_window_s[c, 1]
         service_p, service_d = pickup_service_s[c], dropoff_service_s[c]
         services = service_p + service_d
-        direct = pickup_to_dropoff_s[c]
         pickup_from = arrival_from_s[c, 0] if has_arrival_from else 0
         dropoff_from = arrival_from_s[c, 1] if has_arrival_from else 0
         for k in range(m + 1):
             departure = start_s[r, k] + service_s[r, k]
-            to_p, from_p = to_pickup_s[c, k], from_pickup_s[c, k + 1]
-            to_d, from_d = to_dropoff_s[c, k], from_dropoff_s[c, k + 1]
+            to_p, from_p = row_to_p[k], row_from_p[k + 1]
+            to_d, from_d = row_to_d[k], row_from_d[k + 1]
             leg = leg_s[r, k]
             arrival_next = arrival[r, k + 1]
             start_p = max(departure + to_p, opens_p)
@@ -365,7 +411,7 @@ def insertions(
             reason[c] = _CAPACITY
         else:
             reason[c] = _TIME
-    return reason, best_i, best_j, best_cost, best_pickup, best_dropoff
+    return reason, best_i, best_j, best_cost, best_pickup, best_dropoff, smallest
 
 
 # --- pruning -------------------------------------------------------------------------------------

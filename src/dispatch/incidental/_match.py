@@ -47,6 +47,7 @@ from dispatch.incidental._insertion import (
     InsertionReason,
     InsertionResult,
     RouteBatch,
+    best_insertions_dense,
     best_insertions_trusted,
 )
 from dispatch.incidental._ortools_flow import assign
@@ -856,7 +857,83 @@ class Matcher:
         loc: IntArray,
         codes: IntArray,
     ) -> InsertionResult:
-        """:meth:`_price_windows` for candidates on rows ``row`` of a built route batch."""
+        """:meth:`_price_windows` for candidates on rows ``row`` of a built route batch.
+
+        With a dense table, each profile's candidates are priced in one kernel call that
+        reads their travel from the table itself (:func:`best_insertions_dense`); should a
+        pair have no path there, those candidates go the lookup's way
+        (:meth:`_price_arrays`), which names the pair.
+        """
+        if self._places is None:
+            return self._price_arrays(errand, row, windows, entries, batch, loc, codes)
+        from dispatch.incidental import _kernels  # numba: imported on first use
+
+        k = errand.shape[0]
+        present = np.unique(codes[row]).tolist()
+        parts: list[tuple[IntArray, InsertionResult]] = []
+        for code in present:
+            sel = np.flatnonzero(codes[row] == code) if len(present) > 1 else np.arange(k)
+            facts = self._facts
+            chosen = errand[sel]
+            candidates = self._candidates(chosen, row[sel], windows[sel], entries[sel])
+            dense = (
+                _kernels.read_only(self._places.durations(code)),
+                self._places.transposed_for(code, 2 * int(sel.size) * batch.width),
+                self._places.place,
+                loc,
+                facts.pickup_loc[chosen],
+                facts.dropoff_loc[chosen],
+            )
+            result, smallest = best_insertions_dense(batch, candidates, dense)
+            if smallest < 0:  # no path for some pair: the lookup is asked (and names it)
+                result = self._price_arrays(
+                    chosen, row[sel], windows[sel], entries[sel], batch, loc, codes
+                )
+            parts.append((sel, result))
+        if len(parts) == 1:
+            return parts[0][1]
+        fields = {}
+        for f in attrs.fields(InsertionResult):
+            column = getattr(parts[0][1], f.name)
+            merged = np.empty(k, dtype=column.dtype)
+            for sel, part in parts:
+                merged[sel] = getattr(part, f.name)
+            fields[f.name] = merged
+        return InsertionResult(**fields)
+
+    def _candidates(
+        self, errand: IntArray, row: IntArray, windows: IntArray, entries: IntArray
+    ) -> CandidateBatch:
+        """The kernel's candidates without travel arrays (read from a dense table)."""
+        facts = self._facts
+        none = np.zeros((0, 0), np.int64)
+        return CandidateBatch.trusted(
+            route=row.reshape(-1),
+            pickup_window_s=np.clip(windows[:, 0], -UNBOUNDED_S, UNBOUNDED_S),
+            dropoff_window_s=np.clip(windows[:, 1], -UNBOUNDED_S, UNBOUNDED_S),
+            pickup_service_s=facts.pickup_service_s[errand],
+            dropoff_service_s=facts.dropoff_service_s[errand],
+            load=facts.load[errand],
+            max_ride_s=np.minimum(facts.max_ride_s[errand], UNBOUNDED_S),
+            to_pickup_s=none,
+            from_pickup_s=none,
+            to_dropoff_s=none,
+            from_dropoff_s=none,
+            pickup_to_dropoff_s=np.zeros(0, np.int64),
+            arrival_from_s=entries if bool((entries > -UNBOUNDED_S).any()) else None,
+        )
+
+    def _price_arrays(
+        self,
+        errand: IntArray,
+        row: IntArray,
+        windows: IntArray,
+        entries: IntArray,
+        batch: RouteBatch,
+        loc: IntArray,
+        codes: IntArray,
+    ) -> InsertionResult:
+        """:meth:`_price_rows` with each candidate's travel gathered into arrays first."""
         width = batch.width
         k = errand.shape[0]
         facts = self._facts
