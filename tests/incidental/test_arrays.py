@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from dispatch.incidental._arrays import lex_order, rank_in_runs
+from dispatch.incidental._arrays import Runs, lex_order, rank_in_runs
 
 _BOUNDS = st.sampled_from([(0, 3), (-5, 5), (-(2**40), 2**40), (-(2**62), 2**62)])
 
@@ -40,3 +40,17 @@ def test_rank_in_runs_counts_within_groups(values: np.ndarray) -> None:
     grouped = np.sort(values)
     expected = [list(grouped[:k]).count(v) for k, v in enumerate(grouped)]
     assert rank_in_runs(grouped).tolist() == expected
+
+
+@given(st.lists(st.tuples(st.integers(0, 6), st.integers(-3, 9)), max_size=30))
+def test_runs_group_values_by_key_in_order(pairs: list[tuple[int, int]]) -> None:
+    """Runs: each key's values in their order, as a dict of lists would hold them."""
+    ordered = sorted(pairs, key=lambda pair: pair[0])  # stable: values keep their order
+    keys = np.array([k for k, _ in ordered], dtype=np.int64)
+    values = np.array([v for _, v in ordered], dtype=np.int64)
+    runs = Runs.of(keys, values, size=7)
+    expected: dict[int, list[int]] = {}
+    for k, v in ordered:
+        expected.setdefault(k, []).append(v)
+    assert all(runs[k] == expected.get(k, []) for k in range(-1, 9))
+    assert runs.filled() == sorted(expected)
