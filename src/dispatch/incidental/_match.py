@@ -864,16 +864,16 @@ class Matcher:
         pair have no path there, those candidates go the lookup's way
         (:meth:`_price_arrays`), which names the pair.
         """
-        if self._places is None:
+        k = errand.shape[0]
+        if self._places is None or k == 0:
             return self._price_arrays(errand, row, windows, entries, batch, loc, codes)
         from dispatch.incidental import _kernels  # numba: imported on first use
 
-        k = errand.shape[0]
+        facts = self._facts
         present = np.unique(codes[row]).tolist()
         parts: list[tuple[IntArray, InsertionResult]] = []
         for code in present:
             sel = np.flatnonzero(codes[row] == code) if len(present) > 1 else np.arange(k)
-            facts = self._facts
             chosen = errand[sel]
             candidates = self._candidates(chosen, row[sel], windows[sel], entries[sel])
             dense = (
