@@ -902,11 +902,19 @@ class Matcher:
         return InsertionResult(**fields)
 
     def _candidates(
-        self, errand: IntArray, row: IntArray, windows: IntArray, entries: IntArray
+        self,
+        errand: IntArray,
+        row: IntArray,
+        windows: IntArray,
+        entries: IntArray,
+        travel: tuple[IntArray, IntArray, IntArray, IntArray, IntArray] | None = None,
     ) -> CandidateBatch:
-        """The kernel's candidates without travel arrays (read from a dense table)."""
+        """The kernel's candidates; ``travel`` is ``(to pickup, from pickup, to drop-off,
+        from drop-off, direct)``, left empty when the kernel reads it from a dense table."""
         facts = self._facts
         none = np.zeros((0, 0), np.int64)
+        no_direct = np.zeros(0, np.int64)
+        to_p, from_p, to_d, from_d, direct = travel or (none, none, none, none, no_direct)
         return CandidateBatch.trusted(
             route=row.reshape(-1),
             pickup_window_s=np.clip(windows[:, 0], -UNBOUNDED_S, UNBOUNDED_S),
@@ -915,11 +923,11 @@ class Matcher:
             dropoff_service_s=facts.dropoff_service_s[errand],
             load=facts.load[errand],
             max_ride_s=np.minimum(facts.max_ride_s[errand], UNBOUNDED_S),
-            to_pickup_s=none,
-            from_pickup_s=none,
-            to_dropoff_s=none,
-            from_dropoff_s=none,
-            pickup_to_dropoff_s=np.zeros(0, np.int64),
+            to_pickup_s=to_p,
+            from_pickup_s=from_p,
+            to_dropoff_s=to_d,
+            from_dropoff_s=from_d,
+            pickup_to_dropoff_s=direct,
             arrival_from_s=entries if bool((entries > -UNBOUNDED_S).any()) else None,
         )
 
@@ -975,21 +983,8 @@ class Matcher:
             from_pickup[cells] = seconds[2 * m : 3 * m]
             from_dropoff[cells] = seconds[3 * m : 4 * m]
             direct[sel] = seconds[4 * m :]
-        candidates = CandidateBatch.trusted(
-            route=row.reshape(-1),
-            pickup_window_s=np.clip(windows[:, 0], -UNBOUNDED_S, UNBOUNDED_S),
-            dropoff_window_s=np.clip(windows[:, 1], -UNBOUNDED_S, UNBOUNDED_S),
-            pickup_service_s=facts.pickup_service_s[errand],
-            dropoff_service_s=facts.dropoff_service_s[errand],
-            load=facts.load[errand],
-            max_ride_s=np.minimum(facts.max_ride_s[errand], UNBOUNDED_S),
-            to_pickup_s=to_pickup,
-            from_pickup_s=from_pickup,
-            to_dropoff_s=to_dropoff,
-            from_dropoff_s=from_dropoff,
-            pickup_to_dropoff_s=direct,
-            arrival_from_s=entries if bool((entries > -UNBOUNDED_S).any()) else None,
-        )
+        travel = (to_pickup, from_pickup, to_dropoff, from_dropoff, direct)
+        candidates = self._candidates(errand, row, windows, entries, travel)
         return best_insertions_trusted(batch, candidates)
 
     def _route_batch(
