@@ -168,6 +168,18 @@ def test_incidental_quick_run_validates_and_writes_json(tmp_path: Path) -> None:
     assert all(row["violations"] == 0 for row in result["fairness"])
 
 
+def test_incidental_reports_the_median_of_repeated_runs() -> None:
+    """--repeat: the run with the median matching time (the lower middle of an even count),
+    with every run's time in run order and the fastest."""
+    median_run = load_script(INCIDENTAL)._median_run
+    runs = [{"match_s": t, "served": k} for k, t in enumerate([2.6, 2.1, 2.3])]
+    row = median_run(runs)
+    assert (row["match_s"], row["served"], row["runs"]) == (2.3, 2, 3)
+    assert row["match_s_runs"] == [2.6, 2.1, 2.3] and row["match_s_min"] == 2.1
+    assert median_run(runs[:2])["match_s"] == 2.1
+    assert median_run(runs[:1])["match_s_runs"] == [2.6]
+
+
 PEERS = REPO_ROOT / "benchmarks" / "peers.py"
 ALL_SOLVERS = {"dispatch", "ortools", "pyvrp", "vroom"}
 TINY_LILIM = """2 10 0
