@@ -432,22 +432,15 @@ def admitted(
     occupied: IntArray,
     place_both_s: npt.NDArray[np.int32],
     place_first: IntArray,
-    at_place: IntArray,
-    group_early_s: npt.NDArray[np.int32],
-    group_late_s: npt.NDArray[np.int32],
-    group_service_s: npt.NDArray[np.int32],
-    group_both_s: npt.NDArray[np.int32],
+    group_s: npt.NDArray[np.int32],
     member_first: IntArray,
     members: IntArray,
+    member_s: npt.NDArray[np.float64],
     keep_last: npt.NDArray[np.bool_],
     leg_travel_f: npt.NDArray[np.float64],
     leg_depart_f: npt.NDArray[np.float64],
     leg_late_f: npt.NDArray[np.float64],
     leg_budget_f: npt.NDArray[np.float64],
-    stop_early_f: npt.NDArray[np.float64],
-    stop_late_f: npt.NDArray[np.float64],
-    stop_service_f: npt.NDArray[np.float64],
-    stop_other_f: npt.NDArray[np.float64],
     eps_s: float,
 ) -> tuple[IntArray, IntArray]:
     """(stop, leg) pairs passing the pruning's conditions 1-3 (see
@@ -460,17 +453,21 @@ def admitted(
     ``far``) and ``transposed`` its transpose with one more row of zeros (the open end), or
     empty: then the travel back is read down the table's columns (few places with stops).
 
-    Three steps per leg, each on what the previous kept: every place with groups
-    (``occupied``, ascending), on condition 1 with ``place_both_s`` (the smallest services
-    of the groups there); the groups at those places
-    (``at_place[place_first[x]:place_first[x+1]]``), on conditions 1-3 with their int32
-    aggregates; the stops of those groups
-    (``members[member_first[g]:member_first[g+1]]``), on their own numbers in float64,
-    exactly as ``_pruning._conditions`` computes them.
+    Three steps per leg, each on what the previous kept: the places, on condition 1 with
+    ``place_both_s`` (the smallest services of the groups there; ``far`` where there are
+    none): a branch-free pass along the two rows, or with no transposed table a pass over
+    ``occupied`` (the places with groups); the groups at the places kept (rows
+    ``place_first[x]:place_first[x+1]`` of ``group_s``: smallest services of both stops,
+    latest close, earliest opening, smallest service), on conditions 1-3 with these int32
+    aggregates; the members of those groups (``members[member_first[g]:member_first[g+1]]``
+    and the same rows of ``member_s``: both services, service, latest close, earliest
+    opening), on their own numbers in float64, exactly as ``_pruning._conditions`` computes
+    them.
     """
-    n_occupied = occupied.shape[0]
     n_stops = keep_last.shape[0]
-    near = np.empty(n_occupied, np.bool_)
+    n_places = table.shape[0]
+    near = np.empty(n_places, np.int64)  # the places kept by the first step
+    passes = np.empty(n_places, np.bool_)
     seen_by = np.full(n_stops, -1, np.int64)  # the courier whose legs last admitted the stop
     row_of = np.zeros(n_stops, np.int64)  # ... and the output row holding it
     capacity = 1024
@@ -478,7 +475,6 @@ def admitted(
     out_leg = np.empty(capacity, np.int64)
     found = 0
     direct = transposed.shape[0] == 0
-    n_places = table.shape[0]
     for t in range(legs.shape[0]):
         leg = legs[t]
         owner = courier[leg]
@@ -489,47 +485,58 @@ def admitted(
         depart = depart_s[leg]
         late = late_s[leg]
         # 1. detour, for the cheapest group of each place.
-        for i in range(n_occupied):
-            x = occupied[i]
-            to_s = to_row[x]
-            back = (0 if b >= n_places else table[x, b]) if direct else back_row[x]
-            to_s = far if to_s < 0 else to_s
-            back = far if back < 0 else back
-            near[i] = to_s + back + place_both_s[x] <= limit
-        for i in range(n_occupied):
-            if not near[i]:
-                continue
-            x = occupied[i]
+        n_near = 0
+        if direct:
+            for i in range(occupied.shape[0]):
+                x = occupied[i]
+                to_s = to_row[x]
+                back = 0 if b >= n_places else table[x, b]
+                to_s = far if to_s < 0 else to_s
+                back = far if back < 0 else back
+                near[n_near] = x
+                n_near += to_s + back + place_both_s[x] <= limit
+        else:
+            for x in range(n_places):  # no branch: compiled to vector instructions
+                to_s = to_row[x]
+                back = back_row[x]
+                to_s = far if to_s < 0 else to_s
+                back = far if back < 0 else back
+                passes[x] = to_s + back + place_both_s[x] <= limit
+            for x in range(n_places):
+                near[n_near] = x
+                n_near += passes[x]
+        travel_f = leg_travel_f[leg]
+        depart_f = leg_depart_f[leg]
+        budget_f = leg_budget_f[leg] + eps_s
+        late_f = leg_late_f[leg] + eps_s
+        for i in range(n_near):
+            x = near[i]
             to_s = to_row[x]
             back = (0 if b >= n_places else table[x, b]) if direct else back_row[x]
             to_s = far if to_s < 0 else to_s
             back = far if back < 0 else back
             arrive = to_s + depart
-            for k in range(place_first[x], place_first[x + 1]):
-                g = at_place[k]
+            to_x = float(to_s)
+            from_x = float(back)
+            arrive_f = depart_f + to_x
+            for g in range(place_first[x], place_first[x + 1]):
                 # 1. detour: |P_k x| + |x P_k+1| - t_k + services <= B.
-                if to_s + group_both_s[g] + back > limit:
+                if to_s + group_s[g, 0] + back > limit:
                     continue
                 # 2. arrival: dep_k + |P_k x| <= l_x.
-                if arrive > group_late_s[g]:
+                if arrive > group_s[g, 1]:
                     continue
                 # 3. push: max(e_x, arrival) + s_x + |x P_k+1| <= late_k+1.
-                if max(arrive, group_early_s[g]) + group_service_s[g] + back > late:
+                if max(arrive, group_s[g, 2]) + group_s[g, 3] + back > late:
                     continue
-                to_x = float(to_s)
-                from_x = float(back)
                 for q in range(member_first[g], member_first[g + 1]):
+                    if not to_x + from_x - travel_f + member_s[q, 0] <= budget_f:
+                        continue
+                    if not arrive_f <= member_s[q, 2] + eps_s:
+                        continue
+                    if not max(member_s[q, 3], arrive_f) + member_s[q, 1] + from_x <= late_f:
+                        continue
                     s = members[q]
-                    services = stop_service_f[s] + stop_other_f[s]
-                    detour = to_x + from_x - leg_travel_f[leg] + services
-                    if not detour <= leg_budget_f[leg] + eps_s:
-                        continue
-                    arrive_f = leg_depart_f[leg] + to_x
-                    if not arrive_f <= stop_late_f[s] + eps_s:
-                        continue
-                    begin = max(stop_early_f[s], arrive_f)
-                    if not begin + stop_service_f[s] + from_x <= leg_late_f[leg] + eps_s:
-                        continue
                     if seen_by[s] == owner:
                         if keep_last[s]:
                             out_leg[row_of[s]] = leg  # a later leg of the same route

@@ -263,31 +263,25 @@ def _legs_by_profile(legs: LegTable, places: PlaceTables) -> tuple[_LegGroup, ..
 @attrs.frozen(eq=False)
 class _Groups:
     """The stops of several stop tables, numbered in one sequence (table by table), and
-    their groups likewise, as the dense scan reads them.
+    their groups, numbered place by place, as the dense scan reads them.
 
-    Per group: its place, loosest window, smallest services (int32 seconds), and its stops
-    (``members[member_first[g]:member_first[g + 1]]``). Per place: its groups
-    (``at_place[place_first[p]:place_first[p + 1]]``) and the smallest services among them
-    (``place_both_s``, ``_FAR_S`` where there is none); ``occupied`` lists the places with
-    groups. Per stop: its table's numbers.
+    Per place: its groups (rows ``place_first[p]:place_first[p + 1]``) and the smallest
+    services among them (``place_both_s``, ``_FAR_S`` where there is none); ``occupied``
+    lists the places with groups. Per group, one row of ``group_s`` (int32 seconds): the
+    smallest services of both stops, the loosest window's close and opening, the smallest
+    service; and its stops, ``members[member_first[g]:member_first[g + 1]]``. Per member,
+    in the same order, one row of ``member_s`` (float64 seconds): both stops' services,
+    its own service, its windows' last close and first opening.
     """
 
     stop_offset: IntArray  # where each table's stops start in the sequence (and the total)
-    place: IntArray
-    early_s: npt.NDArray[np.int32]
-    late_s: npt.NDArray[np.int32]
-    service_s: npt.NDArray[np.int32]
-    both_s: npt.NDArray[np.int32]
-    member_first: IntArray
-    members: IntArray
-    at_place: IntArray
     place_first: IntArray
     occupied: IntArray  # the places with groups, ascending
     place_both_s: npt.NDArray[np.int32]
-    stop_early_s: FloatArray
-    stop_late_s: FloatArray
-    stop_service_s: FloatArray
-    stop_other_service_s: FloatArray
+    group_s: npt.NDArray[np.int32]  # (groups, 4): BOTH, LATE, EARLY, SERVICE
+    member_first: IntArray
+    members: IntArray
+    member_s: FloatArray  # (members, 4): BOTH, SERVICE, LATE, EARLY
 
     @staticmethod
     def of(tables: Sequence[StopTable], place: IntArray, n_places: int) -> _Groups:
@@ -308,32 +302,36 @@ class _Groups:
             np.minimum.at(svc, group, stops.service_s)
             both = np.full(n_groups, np.inf)
             np.minimum.at(both, group, stops.service_s + stops.other_service_s)
-            parts.append([at, e_min, l_max, svc, both, order + offset, starts[:-1] + offset])
+            size = starts[1:] - starts[:-1]
+            parts.append([at, e_min, l_max, svc, both, order + offset, starts[:-1] + offset, size])
             offset += len(stops)
-        at, e_min, l_max, svc, both, members, member_first = (
+        at, e_min, l_max, svc, both, members, first, size = (
             np.concatenate(x) for x in zip(*parts, strict=True)
         )
+        # Renumber the groups place by place, their members with them.
         by_place = np.argsort(at, kind="stable")
-        g_both = _clip_s(both)
+        size = size[by_place]
+        member_first = np.concatenate([[0], np.cumsum(size)])
+        members = members[
+            np.repeat(first[by_place] - member_first[:-1], size) + np.arange(int(member_first[-1]))
+        ]
+        at = at[by_place]
+        group_s = _clip_s(np.stack([both, l_max, e_min, svc], axis=1)[by_place])
         place_both = np.full(n_places, _FAR_S, np.int32)
-        np.minimum.at(place_both, at, g_both)
+        np.minimum.at(place_both, at, group_s[:, 0])
+        early, late, service, other = (
+            np.concatenate([getattr(stops, name) for stops in tables])[members]
+            for name in ("earliest_s", "latest_s", "service_s", "other_service_s")
+        )
         return _Groups(
             stop_offset=np.cumsum([0] + [len(stops) for stops in tables]),
-            place=at,
-            early_s=_clip_s(e_min),
-            late_s=_clip_s(l_max),
-            service_s=_clip_s(svc),
-            both_s=g_both,
-            member_first=np.append(member_first, offset),
-            members=members,
-            at_place=by_place,
-            place_first=np.searchsorted(at[by_place], np.arange(n_places + 1)),
+            place_first=np.searchsorted(at, np.arange(n_places + 1)),
             occupied=np.unique(at),
             place_both_s=place_both,
-            stop_early_s=np.concatenate([stops.earliest_s for stops in tables]),
-            stop_late_s=np.concatenate([stops.latest_s for stops in tables]),
-            stop_service_s=np.concatenate([stops.service_s for stops in tables]),
-            stop_other_service_s=np.concatenate([stops.other_service_s for stops in tables]),
+            group_s=np.ascontiguousarray(group_s),
+            member_first=member_first,
+            members=members,
+            member_s=np.stack([service + other, service, late, early], axis=1),
         )
 
 
@@ -399,22 +397,15 @@ def _admitting_legs_dense(
                 groups.occupied,
                 groups.place_both_s,
                 groups.place_first,
-                groups.at_place,
-                groups.early_s,
-                groups.late_s,
-                groups.service_s,
-                groups.both_s,
+                groups.group_s,
                 groups.member_first,
                 groups.members,
+                groups.member_s,
                 keep_last,
                 leg_s,
                 legs.depart_s,
                 legs.next_late_s,
                 legs.budget_s,
-                groups.stop_early_s,
-                groups.stop_late_s,
-                groups.stop_service_s,
-                groups.stop_other_service_s,
                 _EPS_S,
             )
             return pairs
