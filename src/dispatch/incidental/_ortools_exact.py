@@ -70,7 +70,9 @@ def repack(
     ``hint`` is a feasible choice (one set per owner); the answer is never worse.
     ``effort`` bounds the search in CP-SAT's *deterministic* time units, so the
     same input gives the same answer on a loaded machine as on an idle one; one
-    worker, for the same reason.
+    worker, for the same reason. Presolve is off: these models are a few hundred
+    Booleans in one-hot rows, which it does not shrink, and on the twelve models of
+    a 2,000 x 5,000 match it took 0.16 of the 0.26 s they cost (same answers).
 
     Examples
     --------
@@ -78,7 +80,8 @@ def repack(
     [0, 3]
     """
     model = cp_model.CpModel()
-    take = [model.new_bool_var(f"s{k}") for k in range(len(value))]
+    n = len(value)
+    take = [model.new_bool_var(f"s{k}") for k in range(n)]
     by_owner: list[list[cp_model.IntVar]] = [[] for _ in range(n_owners)]
     by_member: list[list[cp_model.IntVar]] = [[] for _ in range(n_members)]
     for k, (o, ms) in enumerate(zip(owner, members, strict=True)):
@@ -90,17 +93,20 @@ def repack(
     for group in by_member:
         if len(group) > 1:
             model.add_at_most_one(group)
-    model.maximize(sum(v * t for v, t in zip(value, take, strict=True)))
+    model.maximize(cp_model.LinearExpr.weighted_sum(take, value))
     chosen = set(hint)
-    for k, t in enumerate(take):
-        model.add_hint(t, k in chosen)
+    # The hint written straight into the model (variable k has index k): one call, not n.
+    model.proto.solution_hint.vars.extend(range(n))
+    model.proto.solution_hint.values.extend([int(k in chosen) for k in range(n)])
     solver = cp_model.CpSolver()
     solver.parameters.max_deterministic_time = effort
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = 0
+    solver.parameters.cp_model_presolve = False
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return sorted(chosen)
-    picked = [k for k, t in enumerate(take) if solver.value(t)]
+    solution = solver.response_proto.solution
+    picked = [k for k in range(n) if solution[k]]
     before = sum(value[k] for k in chosen)
     return picked if sum(value[k] for k in picked) >= before else sorted(chosen)
