@@ -68,6 +68,10 @@ IntArray = npt.NDArray[np.int64]
 
 _HUGE: Final = 2**62  # masks minima and maxima; never added to anything but small costs
 
+#: A place tested through ``occupied`` (a gather) against one in a pass along whole rows,
+#: in time: the pruning scan tests the few places with stops alone (:func:`admitted`).
+_GATHER_COST: Final = 4
+
 # Reasons, as in ``_insertion.InsertionReason`` (kept in step by a test).
 _FEASIBLE: Final = 0
 _TIME: Final = 1
@@ -455,14 +459,14 @@ def admitted(
 
     Three steps per leg, each on what the previous kept: the places, on condition 1 with
     ``place_both_s`` (the smallest services of the groups there; ``far`` where there are
-    none): a branch-free pass along the two rows, or with no transposed table a pass over
-    ``occupied`` (the places with groups); the groups at the places kept (rows
-    ``place_first[x]:place_first[x+1]`` of ``group_s``: smallest services of both stops,
-    latest close, earliest opening, smallest service), on conditions 1-3 with these int32
-    aggregates; the members of those groups (``members[member_first[g]:member_first[g+1]]``
-    and the same rows of ``member_s``: both services, service, latest close, earliest
-    opening), on their own numbers in float64, exactly as ``_pruning._conditions`` computes
-    them.
+    none): a branch-free pass along the two rows, or a pass over ``occupied`` (the places
+    with groups) when there is no transposed table or they are few; the groups at the
+    places kept (rows ``place_first[x]:place_first[x+1]`` of ``group_s``: smallest
+    services of both stops, latest close, earliest opening, smallest service), on
+    conditions 1-3 with these int32 aggregates; the members of those groups
+    (``members[member_first[g]:member_first[g+1]]``, and the same rows of ``member_s``:
+    both services, service, latest close, earliest opening), on their own numbers in
+    float64, exactly as ``_pruning._conditions`` computes them.
     """
     n_stops = keep_last.shape[0]
     n_places = table.shape[0]
@@ -475,6 +479,8 @@ def admitted(
     out_leg = np.empty(capacity, np.int64)
     found = 0
     direct = transposed.shape[0] == 0
+    # Few places with stops: test those alone (a gather each) rather than whole rows.
+    sparse = direct or occupied.shape[0] * _GATHER_COST < n_places
     for t in range(legs.shape[0]):
         leg = legs[t]
         owner = courier[leg]
@@ -486,11 +492,11 @@ def admitted(
         late = late_s[leg]
         # 1. detour, for the cheapest group of each place.
         n_near = 0
-        if direct:
+        if sparse:
             for i in range(occupied.shape[0]):
                 x = occupied[i]
                 to_s = to_row[x]
-                back = 0 if b >= n_places else table[x, b]
+                back = (0 if b >= n_places else table[x, b]) if direct else back_row[x]
                 to_s = far if to_s < 0 else to_s
                 back = far if back < 0 else back
                 near[n_near] = x
