@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dispatch.incidental import InsertionReason, _kernels
 
@@ -124,3 +126,37 @@ def test_dense_travel_reads_the_table_both_ways(columns: bool) -> None:
     args = (place, points, pickup, dropoff, rows, *out, direct)
     frozen = _kernels.read_only(table)
     assert _kernels.dense_travel(frozen, _transposed(frozen, columns), *args) == -1
+
+
+@settings(deadline=None)  # the first example loads the compiled kernel
+@given(
+    st.lists(
+        st.lists(
+            st.tuples(
+                st.integers(0, 10_000), st.integers(0, 600), st.integers(0, 900)
+            ),  # (latest start, service, leg to the next point)
+            min_size=2,
+            max_size=8,
+        ),
+        max_size=6,
+    )
+)
+def test_latest_arrivals_are_the_tightest_bound_of_every_later_point(
+    routes: list[list[tuple[int, int, int]]],
+) -> None:
+    """Each point's latest arrival is the smallest, over it and every later point j, of j's
+    latest start less the service and travel between them (brute force, per route)."""
+    expected: list[int] = []
+    for points in routes:
+        for k in range(len(points)):
+            expected.append(
+                min(
+                    points[j][0] - sum(points[q][1] + points[q][2] for q in range(k, j))
+                    for j in range(k, len(points))
+                )
+            )
+    latest = np.array([p[0] for r in routes for p in r], np.int64)
+    service = np.array([p[1] for r in routes for p in r], np.int64)
+    legs = np.array([p[2] for r in routes for p in r[:-1]], np.int64)
+    first = np.cumsum([0] + [len(r) for r in routes]).astype(np.int64)
+    assert _kernels.latest_arrivals(latest, service, legs, first).tolist() == expected

@@ -57,6 +57,7 @@ __all__ = [
     "insert_and_simulate",
     "insert_pair",
     "insertions",
+    "latest_arrivals",
     "read_only",
     "route_tables",
     "simulate",
@@ -557,6 +558,35 @@ def admitted(
                     out_leg[found] = leg
                     found += 1
     return out_stop[:found], out_leg[:found]
+
+
+@_jit
+def latest_arrivals(
+    latest_s: IntArray, service_s: IntArray, leg_s: IntArray, first: IntArray
+) -> IntArray:
+    """Latest arrival at each point of each route that keeps it and every later point on
+    time (the pruning's ``late_k``).
+
+    The routes' points are concatenated (route ``r``'s are ``first[r]:first[r + 1]``), with
+    their latest starts and services; ``leg_s`` holds each route's legs in turn (one fewer
+    than its points). Backward over each route, a point may start at most at its latest
+    and late enough that the next point is reached by *its* latest arrival:
+    ``late[k] = min(latest[k], late[k + 1] - service[k] - leg[k])``. An arrival ``a`` starts
+    service at ``max(a, opening)``, and the current schedule shows the opening is within
+    that bound, so ``a`` itself may be this late.
+    """
+    out = np.empty_like(latest_s)
+    for r in range(first.shape[0] - 1):
+        lo, hi = first[r], first[r + 1]
+        if hi == lo:
+            continue
+        legs = lo - r  # route r's first leg: every earlier route has one leg fewer than points
+        late = latest_s[hi - 1]
+        out[hi - 1] = late
+        for k in range(hi - 2, lo - 1, -1):
+            late = min(latest_s[k], late - service_s[k] - leg_s[legs + k - lo])
+            out[k] = late
+    return out
 
 
 @_jit

@@ -250,6 +250,8 @@ class _ErrandFacts:
     load: IntArray
     max_ride_s: IntArray
     priority: IntArray
+    pickup_span_s: IntArray  # (E, 2): the first window's opening and the last one's close
+    dropoff_span_s: IntArray
 
     @staticmethod
     def of(
@@ -269,6 +271,8 @@ class _ErrandFacts:
                 dtype=np.int64,
             ),
             priority=np.array([e.priority for e in errands], dtype=np.int64),
+            pickup_span_s=np.array([_span(e.pickup) for e in errands], np.int64).reshape(-1, 2),
+            dropoff_span_s=np.array([_span(e.dropoff) for e in errands], np.int64).reshape(-1, 2),
         )
 
 
@@ -676,6 +680,8 @@ class Matcher:
 
     def _build_legs(self, routes: Sequence[CourierRoute], budgets: bool) -> LegTable:
         """The leg table of all ``routes``, one row per leg."""
+        from dispatch.incidental import _kernels  # numba: imported on first use
+
         xy = self._lookup.xy_m()
         bounds = {p: self._lookup.speed_bound_mps(p) for p in self._profiles}
         n_legs = np.fromiter((r.location.size - 1 for r in routes), np.int64, count=len(routes))
@@ -694,6 +700,14 @@ class Matcher:
             dtype=float,
         )
         zeros = np.zeros((courier.size, 2))
+        # Latest arrivals at every point of every route; a leg's is its far end's.
+        first = np.concatenate([[0], np.cumsum(n_legs + 1)])
+        late = _kernels.latest_arrivals(
+            np.concatenate([r.latest_s for r in routes]),
+            np.concatenate([r.service_s for r in routes]),
+            np.concatenate([r.leg_s for r in routes]),
+            first,
+        )
         return LegTable(
             courier=courier,
             leg=leg,
@@ -701,7 +715,7 @@ class Matcher:
             b_xy=zeros if xy is None else xy[b_loc],
             travel_s=np.concatenate([r.leg_s for r in routes]).astype(float),
             depart_s=np.concatenate([r.departure_s[:-1] for r in routes]).astype(float),
-            next_late_s=np.concatenate([r.latest_arrival_s()[1:] for r in routes]).astype(float),
+            next_late_s=np.delete(late, first[:-1]).astype(float),
             open_end=opened,
             budget_s=_leg_budgets(routes, budgets)[courier],
             speed_mps=speed[courier],
@@ -711,26 +725,24 @@ class Matcher:
         )
 
     def _stop_tables(self, errands: Sequence[int]) -> tuple[StopTable, StopTable]:
+        """The pickups and the drop-offs of these errands, as the pruning reads them."""
         xy = self._lookup.xy_m()
+        facts = self._facts
+        chosen = np.asarray(errands, dtype=np.int64)
+        sides = (
+            (facts.pickup_loc, facts.pickup_span_s, facts.pickup_service_s),
+            (facts.dropoff_loc, facts.dropoff_span_s, facts.dropoff_service_s),
+        )
         tables = []
-        for first in (True, False):
-            stops = [
-                (self.errands[e].pickup, self.errands[e].dropoff)[0 if first else 1]
-                for e in errands
-            ]
-            others = [
-                (self.errands[e].pickup, self.errands[e].dropoff)[1 if first else 0]
-                for e in errands
-            ]
-            spans = np.array([_span(s) for s in stops], dtype=float).reshape(-1, 2)
-            where = np.array([self._index[s.location] for s in stops], dtype=np.int64)
+        for (loc, span, service), (_, _, other) in zip(sides, sides[::-1], strict=True):
+            where = loc[chosen]
             tables.append(
                 StopTable(
-                    xy=xy[where] if xy is not None else np.zeros((len(stops), 2)),
-                    earliest_s=spans[:, 0],
-                    latest_s=spans[:, 1],
-                    service_s=np.array([s.service_s for s in stops], dtype=float),
-                    other_service_s=np.array([s.service_s for s in others], dtype=float),
+                    xy=xy[where] if xy is not None else np.zeros((where.size, 2)),
+                    earliest_s=span[chosen, 0].astype(float),
+                    latest_s=span[chosen, 1].astype(float),
+                    service_s=service[chosen].astype(float),
+                    other_service_s=other[chosen].astype(float),
                     loc=where,
                 )
             )

@@ -401,23 +401,6 @@ class CourierRoute:
         """Departure from each point."""
         return self.start_s + self.service_s
 
-    def latest_arrival_s(self) -> IntArray:
-        """Latest arrival at each point that keeps it and every later point on time.
-
-        Backward over the route: a point may start at most at its latest and
-        late enough that the next point is reached by *its* latest arrival.
-        """
-        # late[k] = min(latest[k], late[k+1] - service[k] - leg[k]): an arrival a starts
-        # service at max(a, opening) <= that bound, and the current schedule shows the
-        # opening is within it, so a itself may be this late. Unrolled, with C the
-        # cumulative service and travel up to each point, late[k] = C[k] + the smallest
-        # latest[j] - C[j] over j >= k: a reversed running minimum.
-        reach = np.zeros(self.latest_s.size, dtype=np.int64)
-        np.cumsum(self.service_s[:-1] + self.leg_s, out=reach[1:])
-        slack = (self.latest_s - reach)[::-1]
-        late: IntArray = reach + np.minimum.accumulate(slack)[::-1]
-        return late
-
     def with_errand(
         self, pickup: Point, dropoff: Point, after_i: int, after_j: int, lookup: PairLookup
     ) -> CourierRoute | None:
