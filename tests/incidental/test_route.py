@@ -165,3 +165,19 @@ def test_a_leg_missing_from_the_dense_table_is_asked_of_the_lookup(monkeypatch: 
     assert asked is not None
     assert asked.leg_s.tolist() == from_table.leg_s.tolist()
     assert asked.start_s.tolist() == from_table.start_s.tolist()
+
+
+@settings(max_examples=examples(40), deadline=None)
+@given(problem=incidental_problems())
+def test_errand_rows_are_the_rows_of_its_points(problem: Problem) -> None:
+    """The matcher's errand rows (made for all errands together) are the rows its two stops
+    get as points (made one by one), windows included."""
+    matcher = Matcher(problem)
+    dims = len(problem.couriers[0].capacity) if problem.couriers else 1
+    for e in range(len(matcher.errands)):
+        facts, win_ptr, windows = route_module.point_rows(errand_points(matcher, e), dims)
+        p_facts, p_windows, d_facts, d_windows = matcher._rows_of(e)
+        assert p_facts.tolist() == facts[0].tolist()
+        assert d_facts.tolist() == facts[1].tolist()
+        assert p_windows.tolist() == windows[win_ptr[0] : win_ptr[1]].tolist()
+        assert d_windows.tolist() == windows[win_ptr[1] : win_ptr[2]].tolist()

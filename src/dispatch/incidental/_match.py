@@ -57,16 +57,15 @@ from dispatch.incidental._pruning import LegTable, PlaceTables, StopTable, plaus
 from dispatch.incidental._route import (
     CourierRoute,
     ErrandRows,
+    ErrandRowTable,
     own_routes,
     plan_routes,
-    stop_rows,
 )
 from dispatch.model import Courier, Errand, Location, MealDelivery, Problem, Stop
 from dispatch.plan import (
     ObjectiveParts,
     Plan,
     SolveStatus,
-    StopRole,
     Unassigned,
     UnassignedReason,
 )
@@ -492,6 +491,7 @@ class Matcher:
             self._leg_cache: dict[bool, tuple[tuple[CourierRoute, ...], LegTable]] = {}
             self._errand_index = {e.id: k for k, e in enumerate(self.errands)}
             self._rows: dict[int, ErrandRows] = {}
+            self._row_table: ErrandRowTable | None = None
             self._prepare_s = time.perf_counter() - started
 
     def add(self, errands: Sequence[Pairable]) -> None:
@@ -588,32 +588,20 @@ class Matcher:
         return out
 
     def _rows_of(self, task: int) -> ErrandRows:
-        """Errand ``task``'s two stops as table rows, made once (a plain tuple of arrays:
-        nothing for Python's collector to keep walking)."""
+        """Errand ``task``'s two stops as table rows (views into one table of every errand's
+        rows, made together when first asked for: plain arrays, nothing for Python's
+        collector to keep walking)."""
         rows = self._rows.get(task)
         if rows is None:
-            errand = self.errands[task]
-            load = self.problem.load_of(errand)
-            pickup, dropoff = errand.pickup, errand.dropoff
-            rows = self._rows[task] = (
-                *stop_rows(
-                    StopRole.PICKUP,
-                    self._index[pickup.location],
-                    pickup.windows,
-                    pickup.service_s,
-                    load,
-                    task,
-                ),
-                *stop_rows(
-                    StopRole.DROPOFF,
-                    self._index[dropoff.location],
-                    dropoff.windows,
-                    dropoff.service_s,
-                    tuple(-x for x in load),
-                    task,
-                    errand.max_ride_s,
-                ),
-            )
+            if self._row_table is None or task >= len(self._row_table):
+                errands = self.errands
+                self._row_table = ErrandRowTable.of(
+                    [(e.pickup, e.dropoff) for e in errands],
+                    np.stack([self._facts.pickup_loc, self._facts.dropoff_loc], axis=1),
+                    self._facts.load,
+                    [e.max_ride_s for e in errands],
+                )
+            rows = self._rows[task] = self._row_table.rows(task)
         return rows
 
     def _with(

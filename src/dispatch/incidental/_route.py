@@ -20,18 +20,18 @@ import numpy as np
 import numpy.typing as npt
 
 from dispatch.incidental._insertion import UNBOUNDED_S
-from dispatch.model import Courier, Location, TimeWindow, TravelProfile
+from dispatch.model import Courier, Location, Stop, TimeWindow, TravelProfile
 from dispatch.plan import PlannedStop, Route, StopRole
 from dispatch.travel import PairLookup, PlaceLookup
 
 __all__ = [
     "CourierRoute",
+    "ErrandRowTable",
     "ErrandRows",
     "Point",
     "own_routes",
     "plan_routes",
     "point_rows",
-    "stop_rows",
 ]
 
 IntArray = npt.NDArray[np.int64]
@@ -47,7 +47,7 @@ class Point:
     ``location`` indexes the matcher's :class:`~dispatch.travel.PairLookup`;
     ``-1`` marks an open end (at the last stop, no travel to it). ``task``
     is the errand's index for its pickup and drop-off, else -1. The matcher
-    itself inserts errands as table rows (:func:`stop_rows`,
+    itself inserts errands as table rows (:class:`ErrandRowTable`,
     :meth:`CourierRoute.with_rows`).
     """
 
@@ -114,32 +114,76 @@ def point_rows(points: Sequence[Point], dims: int) -> tuple[IntArray, IntArray, 
 ErrandRows = tuple[IntArray, IntArray, IntArray, IntArray]
 
 
-def stop_rows(
-    role: StopRole,
-    location: int,
-    windows: tuple[TimeWindow, ...],
-    service_s: int,
-    delta: tuple[int, ...],
-    task: int,
-    max_ride_s: int | None = None,
-) -> tuple[IntArray, IntArray]:
-    """An errand's pickup or drop-off as ``(facts row, windows)`` (see :data:`ErrandRows`).
+@attrs.frozen(eq=False)
+class ErrandRowTable:
+    """Many errands' stops as rows of a route's tables, made together: :meth:`rows` reads
+    errand ``e``'s :data:`ErrandRows` (views, no copies).
+
+    A facts row is ``(location, service, kind, errand, maximum ride or -1, load change)``;
+    the pickup adds the load, the drop-off takes it off and carries the maximum ride.
 
     Examples
     --------
-    >>> from dispatch import TimeWindow
-    >>> facts, windows = stop_rows(StopRole.PICKUP, 7, (TimeWindow(0, 60),), 30, (1,), 4)
-    >>> facts.tolist(), windows.tolist()
-    ([7, 30, 1, 4, -1, 1], [[0, 60]])
+    >>> from dispatch import Location, Stop, TimeWindow
+    >>> shop = Stop(location=Location(node=3), windows=(TimeWindow(0, 60),), service_s=30)
+    >>> home = Stop(location=Location(node=4), service_s=10)
+    >>> table = ErrandRowTable.of([(shop, home)], np.array([[7, 8]]), np.array([[1]]), [None])
+    >>> [part.tolist() for part in table.rows(0)]
+    [[7, 30, 1, 0, -1, 1], [[0, 60]], [8, 10, 2, 0, -1, -1], []]
     """
-    kind = _KIND_OF.get(role, OTHER)
-    ride = -1 if max_ride_s is None else max_ride_s
-    facts = np.array([location, service_s, kind, task, ride, *delta], dtype=np.int64)
-    if windows:
-        table = np.array([(w.earliest_s, w.latest_s) for w in windows], dtype=np.int64)
-    else:
-        table = _NO_WINDOWS
-    return facts, table
+
+    pickup_facts: IntArray  # (E, DELTA + dims)
+    dropoff_facts: IntArray
+    pickup_ptr: IntArray  # errand e's pickup windows: rows ptr[e]:ptr[e + 1]
+    pickup_windows: IntArray  # (W, 2)
+    dropoff_ptr: IntArray
+    dropoff_windows: IntArray
+
+    @staticmethod
+    def of(
+        stops: Sequence[tuple[Stop, Stop]],
+        locations: IntArray,
+        load: IntArray,
+        max_ride_s: Sequence[int | None],
+    ) -> ErrandRowTable:
+        """The rows of errands ``0..E-1`` from their ``(pickup, drop-off)`` stops, the two
+        stops' ``(E, 2)`` location indices, their ``(E, dims)`` loads and maximum rides."""
+        n = len(stops)
+        where = np.asarray(locations, dtype=np.int64).reshape(n, 2)
+        task = np.arange(n, dtype=np.int64)
+        ride = np.array([-1 if r is None else r for r in max_ride_s], dtype=np.int64)
+        parts = []
+        for side, kind in ((0, PICKUP), (1, DROPOFF)):
+            chosen = [pair[side] for pair in stops]
+            facts = np.empty((n, DELTA + load.shape[1]), dtype=np.int64)
+            facts[:, LOC] = where[:, side]
+            facts[:, SERVICE] = [stop.service_s for stop in chosen]
+            facts[:, KIND] = kind
+            facts[:, TASK] = task
+            facts[:, MAX_RIDE] = ride if kind == DROPOFF else -1
+            facts[:, DELTA:] = load if kind == PICKUP else -load
+            ptr = np.zeros(n + 1, dtype=np.int64)
+            np.cumsum([len(stop.windows) for stop in chosen], out=ptr[1:])
+            windows = np.array(
+                [(w.earliest_s, w.latest_s) for stop in chosen for w in stop.windows],
+                dtype=np.int64,
+            ).reshape(-1, 2)
+            parts.append((facts, ptr, windows))
+        (p_facts, p_ptr, p_windows), (d_facts, d_ptr, d_windows) = parts
+        return ErrandRowTable(p_facts, d_facts, p_ptr, p_windows, d_ptr, d_windows)
+
+    def __len__(self) -> int:
+        return int(self.pickup_facts.shape[0])
+
+    def rows(self, e: int) -> ErrandRows:
+        """Errand ``e``'s pickup and drop-off rows."""
+        p, d = self.pickup_ptr, self.dropoff_ptr
+        return (
+            self.pickup_facts[e],
+            self.pickup_windows[p[e] : p[e + 1]],
+            self.dropoff_facts[e],
+            self.dropoff_windows[d[e] : d[e + 1]],
+        )
 
 
 _Dense = tuple[IndexArray, Callable[[TravelProfile], npt.NDArray[np.signedinteger[Any]]]]
@@ -424,7 +468,7 @@ class CourierRoute:
         dropoff_ref: str | None = None,
     ) -> CourierRoute | None:
         """:meth:`with_errand` for an errand named ``ref`` given as its table rows
-        (:func:`errand_rows`): no point objects, which the matcher would keep for
+        (:meth:`ErrandRowTable.rows`): no point objects, which the matcher would keep for
         every errand it tries (``dropoff_ref`` defaults to ``ref``)."""
         from dispatch.incidental import _kernels
 
