@@ -30,6 +30,7 @@ from dispatch import (
 from dispatch.errors import InvalidInputError
 from dispatch.incidental import Matcher, MatchOptions, exact_match
 from dispatch.incidental import _match as match_module
+from dispatch.incidental import _packing as packing_module
 from dispatch.incidental import _pruning as pruning_module
 from dispatch.incidental._insertion import InsertionResult
 from dispatch.incidental._route import CourierRoute
@@ -403,6 +404,26 @@ def test_repacking_never_lowers_the_value(problem: Problem) -> None:
     repacked = Matcher(problem).match()
     assert repacked.value >= without.value
     assert validate(problem, repacked.plan) == []
+
+
+def test_repacking_keeps_the_routes_when_a_priced_column_breaks_a_rule(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Should a column priced only fail its full simulation once picked, the neighbourhood's
+    routes stay as they were: the plan validates and is worth what it was before."""
+    problem = tabled_district(couriers=8, errands=24, seed=2, side_m=1500.0)
+    without = Matcher(problem, MatchOptions(pack=False)).match()
+    built: list[int] = []
+
+    def broken(self: packing_module._Insertion, matcher: Matcher) -> None:
+        built.append(self.errand)
+        return None
+
+    monkeypatch.setattr(packing_module._Insertion, "build", broken)
+    repacked = Matcher(problem).match()
+    assert built  # some picked column was a priced-only one
+    assert validate(problem, repacked.plan) == []
+    assert repacked.value >= without.value
 
 
 @pytest.mark.parametrize("seed", range(2))

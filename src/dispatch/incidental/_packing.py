@@ -14,12 +14,13 @@ a neighbourhood, every courier gets a pool of *columns*: its own route, its
 current route, and routes with sets of up to ``pack_set_size`` of its
 candidates, grown one errand at a time by the insertion kernel (each set
 kept with its cheapest route found; from the second errand on, only the
-``pack_beam`` cheapest sets of a size are grown further) and each
-re-simulated in full, so every
-column is a route that keeps every rule. A set-packing model (CP-SAT) then
-picks one column per courier and each errand at most once, maximising the
-matcher's objective, starting from the current choice; the answer is never
-worse than what was there.
+``pack_beam`` cheapest sets of a size are grown further). Each column the next
+level grows from is re-simulated in full; the last level's columns are priced
+only (the kernel's cost, its feasibility exact), and simulated in full when
+picked, so every route the step keeps is one that keeps every rule. A
+set-packing model (CP-SAT) then picks one column per courier and each errand at
+most once, maximising the matcher's objective, starting from the current
+choice; the answer is never worse than what was there.
 
 It is a heuristic: sets are grown greedily (the best position of each added
 errand), and candidates and set sizes are bounded. With couriers taking at
@@ -35,6 +36,7 @@ from collections import deque
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+import attrs
 import numpy as np
 import numpy.typing as npt
 
@@ -48,6 +50,26 @@ if TYPE_CHECKING:
 __all__ = ["repack_neighbourhoods"]
 
 IntArray = npt.NDArray[np.int64]
+
+
+@attrs.frozen
+class _Insertion:
+    """A column priced but not yet built: ``base`` with errand ``errand`` after points
+    ``after_i`` and ``after_j``, ``busy_s`` as the insertion kernel priced it. The last
+    level's columns stay so unless picked: a third of the routes re-packing priced."""
+
+    base: CourierRoute
+    errand: int
+    after_i: int
+    after_j: int
+    busy_s: int
+
+    def build(self, matcher: Matcher) -> CourierRoute | None:
+        """The route, simulated in full (None if a rule breaks)."""
+        return matcher._with(self.base, self.errand, self.after_i, self.after_j)
+
+
+_Column = CourierRoute | _Insertion
 
 
 def _candidates(
@@ -115,15 +137,16 @@ def _neighbourhoods(
 
 def _columns(
     matcher: Matcher, wanted: Sequence[tuple[int, list[int], int]], beam: int
-) -> list[dict[frozenset[int], CourierRoute]]:
+) -> list[dict[frozenset[int], _Column]]:
     """Per ``(courier v, allowed errands, max set size)``: routes with sets of the allowed
     errands, grown one at a time.
 
     Every set of one errand is priced; each further level grows the ``beam``
     cheapest sets of the level before by each allowed errand. The couriers are
-    independent; they are priced together, one kernel batch per level.
+    independent; they are priced together, one kernel batch per level. A courier's last
+    level is priced only (:class:`_Insertion`): nothing grows from it.
     """
-    columns: list[dict[frozenset[int], CourierRoute]] = []
+    columns: list[dict[frozenset[int], _Column]] = []
     levels: list[dict[frozenset[int], CourierRoute]] = []
     for v, _, _ in wanted:
         own = matcher._own_routes[v]
@@ -162,16 +185,23 @@ def _columns(
         feasible = priced.feasible
         active = []
         for x, lo, hi in spans:
+            last = depth == wanted[x][2]
             grown: dict[frozenset[int], CourierRoute] = {}
+            pending: dict[frozenset[int], _Insertion] = {}
             for k in (lo + np.flatnonzero(feasible[lo:hi])).tolist():
                 chosen, route = bases[int(base[k])]
                 e = int(errand[k])
                 key = chosen | {e}
-                built = matcher._with(
-                    route, e, int(priced.pickup_after[k]), int(priced.dropoff_after[k])
-                )
+                i, j = int(priced.pickup_after[k]), int(priced.dropoff_after[k])
+                if last:
+                    busy = route.busy_s + int(priced.added_busy_s[k])
+                    if key not in pending or busy < pending[key].busy_s:
+                        pending[key] = _Insertion(route, e, i, j, busy)
+                    continue
+                built = matcher._with(route, e, i, j)
                 if built is not None and (key not in grown or built.busy_s < grown[key].busy_s):
                     grown[key] = built
+            columns[x].update(pending)
             if not grown:
                 continue
             columns[x].update(grown)
@@ -204,7 +234,7 @@ def repack_neighbourhoods(
         owner: list[int] = []
         members: list[list[int]] = []
         value: list[int] = []
-        routes: list[CourierRoute] = []
+        routes: list[_Column] = []
         hint: list[int] = []
         errand_slot: dict[int, int] = {}
         wanted = []
@@ -223,31 +253,45 @@ def repack_neighbourhoods(
                 columns[held] = current
             baseline = matcher._own_routes[v].busy_s
             recent = int(matcher._recent[v])
-            for chosen, route in columns.items():
+            for chosen, column in columns.items():
                 size = len(chosen)
                 fairness = opts.fairness_s * (size * recent + size * (size - 1) // 2)
                 if chosen == held:
                     hint.append(len(value))
                 owner.append(slot)
                 members.append([errand_slot.setdefault(e, len(errand_slot)) for e in chosen])
-                value.append(
-                    weight * sum(priority[e] for e in chosen) - (route.busy_s - baseline) - fairness
-                )
-                routes.append(route)
+                detour = column.busy_s - baseline
+                value.append(weight * sum(priority[e] for e in chosen) - detour - fairness)
+                routes.append(column)
         picked = repack(owner, members, value, len(group), len(errand_slot), hint)
         if sorted(picked) == sorted(hint):
             continue
-        for k in picked:
+        chosen_routes = _built(matcher, [routes[k] for k in picked])
+        if chosen_routes is None:
+            continue  # a priced column broke a rule when simulated: keep the routes as they are
+        for k, route in zip(picked, chosen_routes, strict=True):
             v = group[owner[k]]
-            if routes[k] is not matcher.routes[v]:
+            if route is not matcher.routes[v]:
                 for e in matcher.routes[v].task_indices:
                     placed[e] = False
                     holder[e] = -1
                 changed += 1
-        for k in picked:
+        for k, route in zip(picked, chosen_routes, strict=True):
             v = group[owner[k]]
-            matcher.routes[v] = routes[k]
-            for e in routes[k].task_indices:
+            matcher.routes[v] = route
+            for e in route.task_indices:
                 placed[e] = True
                 holder[e] = v
     return changed
+
+
+def _built(matcher: Matcher, columns: Sequence[_Column]) -> list[CourierRoute] | None:
+    """The columns as routes, the priced-only ones simulated in full now (None if one of
+    them breaks a rule, which the kernel's pricing rules out)."""
+    out: list[CourierRoute] = []
+    for column in columns:
+        route = column.build(matcher) if isinstance(column, _Insertion) else column
+        if route is None:
+            return None
+        out.append(route)
+    return out
