@@ -23,6 +23,7 @@ def _collector_on() -> Iterator[None]:
 
 
 def test_paused_inside_and_restored_after() -> None:
+    """Off inside the block, nested blocks included, and on again after the outer one."""
     with collector_paused():
         assert not gc.isenabled()
         with collector_paused():  # nested: still off, and on only when the outer block ends
@@ -32,12 +33,14 @@ def test_paused_inside_and_restored_after() -> None:
 
 
 def test_restored_when_the_block_raises() -> None:
+    """An exception in the block still turns the collector back on."""
     with pytest.raises(ZeroDivisionError), collector_paused():
         _ = 1 / 0
     assert gc.isenabled()
 
 
 def test_a_collector_the_host_turned_off_stays_off() -> None:
+    """A collector already off when the block starts is left off after it."""
     gc.disable()
     with collector_paused():
         assert not gc.isenabled()
@@ -45,6 +48,7 @@ def test_a_collector_the_host_turned_off_stays_off() -> None:
 
 
 def test_not_pausing_leaves_the_collector_as_it_is() -> None:
+    """``pause=False`` changes nothing, whether the collector is on or off."""
     with collector_paused(False):
         assert gc.isenabled()
     gc.disable()
