@@ -137,7 +137,8 @@ class MatchOptions:
         Pause Python's cyclic garbage collector while the matcher is built and
         while it matches, and restore it after (:mod:`dispatch._collector`): at
         2,000 couriers x 5,000 errands its collections cost 0.06 s in every match
-        and a further 0.27-0.30 s in every other one, and find nothing to free.
+        and a further 0.27-0.30 s in every other one, while a match leaves only
+        some 4,400 objects in reference cycles (freed by the next collection).
 
     Examples
     --------

@@ -52,7 +52,7 @@ __all__ = ["repack_neighbourhoods"]
 IntArray = npt.NDArray[np.int64]
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class _Insertion:
     """A column priced but not yet built: ``base`` with errand ``errand`` after points
     ``after_i`` and ``after_j``, ``busy_s`` as the insertion kernel priced it. The last

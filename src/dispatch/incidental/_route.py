@@ -217,7 +217,6 @@ def _capacity_of(capacity: tuple[int, ...]) -> IntArray:
 
 
 _NO_LEGS: IntArray = np.zeros(0, dtype=np.int64)
-_NO_WINDOWS: IntArray = np.zeros((0, 2), dtype=np.int64)
 _NO_TABLE: IntArray = np.zeros((0, 0), dtype=np.int64)
 
 
