@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from dispatch.incidental._arrays import Runs, lex_order, rank_in_runs
+from dispatch.incidental._arrays import Runs, distinct, lex_order, rank_in_runs, run_starts
 
 _BOUNDS = st.sampled_from([(0, 3), (-5, 5), (-(2**40), 2**40), (-(2**62), 2**62)])
 
@@ -54,3 +54,30 @@ def test_runs_group_values_by_key_in_order(pairs: list[tuple[int, int]]) -> None
         expected.setdefault(k, []).append(v)
     assert all(runs[k] == expected.get(k, []) for k in range(-1, 9))
     assert runs.filled() == sorted(expected)
+
+
+@given(
+    hnp.arrays(
+        np.int64,
+        st.integers(0, 40),
+        elements=st.sampled_from([(0, 5), (0, 10_000), (-3, 3)]).flatmap(
+            lambda bounds: st.integers(*bounds)
+        ),
+    ),
+    st.booleans(),
+)
+def test_distinct_is_unique_with_inverse(values: np.ndarray, bounded: bool) -> None:
+    """Distinct values and each entry's index among them are np.unique's, on the table path
+    (small values), the sorting path (large or negative ones) and with a given bound."""
+    bound = int(values.max()) + 7 if bounded and values.size and values.min() >= 0 else None
+    found, index = distinct(values, bound)
+    expected, inverse = np.unique(values, return_inverse=True)
+    assert found.tolist() == expected.tolist()
+    assert index.tolist() == inverse.reshape(-1).tolist()
+
+
+@given(hnp.arrays(np.int64, st.integers(0, 30), elements=st.integers(-3, 4)))
+def test_run_starts_are_the_first_index_of_each_sorted_value(values: np.ndarray) -> None:
+    """On sorted values, each run's start is np.unique's first index of that value."""
+    grouped = np.sort(values)
+    assert run_starts(grouped).tolist() == np.unique(grouped, return_index=True)[1].tolist()

@@ -6,7 +6,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Runs", "lex_order", "rank_in_runs"]
+__all__ = ["Runs", "distinct", "lex_order", "rank_in_runs", "run_starts"]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -46,6 +46,48 @@ def lex_order(*keys: npt.NDArray[np.integer]) -> IntArray:
         combined += key.astype(np.int64, copy=False) - low
     order: IntArray = np.argsort(combined, kind="stable").astype(np.int64, copy=False)
     return order
+
+
+def distinct(
+    values: npt.NDArray[np.integer], bound: int | None = None
+) -> tuple[IntArray, IntArray]:
+    """``np.unique(values, return_inverse=True)`` for non-negative integers: the distinct
+    values, ascending, and each entry's index among them.
+
+    Values below ``bound`` (default: the largest plus one) are marked in a table of that
+    size, with no sort, when it is not much larger than ``values``; otherwise, or with a
+    negative value, this is ``np.unique``.
+
+    Examples
+    --------
+    >>> values, index = distinct(np.array([7, 2, 7, 4]))
+    >>> values.tolist(), index.tolist()
+    ([2, 4, 7], [2, 0, 2, 1])
+    """
+    if values.size == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    top = int(values.max()) + 1 if bound is None else bound
+    if int(values.min()) < 0 or top > 4 * values.size + 1024:
+        found, inverse = np.unique(values, return_inverse=True)
+        return found.astype(np.int64, copy=False), inverse.reshape(-1).astype(np.int64)
+    seen = np.zeros(top, dtype=bool)
+    seen[values] = True
+    rank = np.cumsum(seen, dtype=np.int64) - 1
+    return np.flatnonzero(seen).astype(np.int64, copy=False), rank[values]
+
+
+def run_starts(values: npt.NDArray[np.integer]) -> IntArray:
+    """Where each run of equal values starts (``values`` grouped): for sorted values, the
+    index of each distinct value's first entry, as ``np.unique(values, return_index=True)``.
+
+    Examples
+    --------
+    >>> run_starts(np.array([4, 4, 4, 7, 9, 9])).tolist()
+    [0, 3, 4]
+    """
+    head = np.ones(values.size, dtype=bool)
+    np.not_equal(values[1:], values[:-1], out=head[1:])
+    return np.flatnonzero(head).astype(np.int64, copy=False)
 
 
 def rank_in_runs(values: IntArray) -> IntArray:

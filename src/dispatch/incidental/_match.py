@@ -41,7 +41,7 @@ import numpy.typing as npt
 
 from dispatch._collector import collector_paused
 from dispatch.errors import InvalidInputError
-from dispatch.incidental._arrays import Runs, lex_order, rank_in_runs
+from dispatch.incidental._arrays import Runs, distinct, lex_order, rank_in_runs, run_starts
 from dispatch.incidental._insertion import (
     UNBOUNDED_S,
     CandidateBatch,
@@ -348,8 +348,7 @@ def _best_of(result: InsertionResult, owner: IntArray) -> InsertionResult:
     feasible = progress == _PROGRESS[int(InsertionReason.FEASIBLE)]
     cost = np.where(feasible, result.added_busy_s, np.iinfo(np.int64).max)
     order = lex_order(cost, -progress, owner)
-    first = np.unique(owner[order], return_index=True)[1]
-    return result.take(order[first])
+    return result.take(order[run_starts(owner[order])])
 
 
 def _leg_budgets(routes: Sequence[CourierRoute], budgets: bool) -> FloatArray:
@@ -830,7 +829,7 @@ class Matcher:
     ) -> InsertionResult:
         """The kernel on pairs with one (pickup, drop-off) window each, ``(K, 2, 2)``, and the
         earliest arrivals for which those windows are the ones served, ``(K, 2)``."""
-        used, row = np.unique(vehicle, return_inverse=True)
+        used, row = distinct(vehicle, len(all_routes))
         routes = [all_routes[v] for v in used.tolist()]
         batch, loc = self._route_batch(routes, budgets)
         codes = np.array([self._profile_code[r.courier.profile] for r in routes], np.int64)
@@ -1188,11 +1187,7 @@ class Matcher:
         )
         order = lex_order(errand, -value, vehicle)
         rank = np.zeros(order.size, dtype=np.int64)
-        _, first = np.unique(vehicle[order], return_index=True)
-        starts = np.zeros(order.size, dtype=np.int64)
-        starts[first] = first
-        np.maximum.accumulate(starts, out=starts)
-        rank[order] = np.arange(order.size) - starts
+        rank[order] = rank_in_runs(vehicle[order])
         for wave in range(int(rank.max(initial=-1)) + 1):
             rows = np.flatnonzero(rank == wave)
             if wave == 0:

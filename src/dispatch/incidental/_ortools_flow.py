@@ -34,6 +34,7 @@ import numpy.typing as npt
 from ortools.graph.python import min_cost_flow
 
 from dispatch.errors import SolverError
+from dispatch.incidental._arrays import distinct
 
 __all__ = ["assign"]
 
@@ -83,8 +84,8 @@ def assign(
     useful = np.flatnonzero(value > 0)
     if useful.size == 0:
         return chosen
-    errands, e_index = np.unique(errand[useful], return_inverse=True)
-    couriers, c_index = np.unique(courier[useful], return_inverse=True)
+    errands, e_index = distinct(errand[useful])
+    couriers, c_index = distinct(courier[useful], room.size)
     n_e, n_c = errands.size, couriers.size
     source, sink = 0, 1 + n_e + n_c
     e_node = 1 + e_index

@@ -77,7 +77,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.spatial import cKDTree
 
-from dispatch.incidental._arrays import lex_order
+from dispatch.incidental._arrays import distinct, lex_order
 
 __all__ = ["LegTable", "PlaceTables", "StopTable", "plausible_pairs"]
 
@@ -214,17 +214,19 @@ class PlaceTables:
 
 def _stop_groups(stops: StopTable, place: IntArray) -> tuple[IntArray, IntArray, IntArray]:
     """Stops grouped by place and window-time class: (group of each stop, order, starts)."""
-    key = np.stack(
-        [
-            place[stops.loc],
-            np.floor_divide(stops.earliest_s, _GROUP_S).astype(np.int64),
-            np.floor_divide(np.minimum(stops.latest_s, 2.0**40), _GROUP_S).astype(np.int64),
-        ]
+    keys = (
+        np.floor_divide(np.minimum(stops.latest_s, 2.0**40), _GROUP_S).astype(np.int64),
+        np.floor_divide(stops.earliest_s, _GROUP_S).astype(np.int64),
+        place[stops.loc],
     )
-    _, group = np.unique(key, axis=1, return_inverse=True)
-    group = group.reshape(-1)
-    order = np.argsort(group, kind="stable")
-    starts = np.searchsorted(group[order], np.arange(int(group.max()) + 2))
+    # Numbered in the order of (place, opening class, closing class): one sort.
+    order = lex_order(*keys)
+    sorted_keys = np.stack([key[order] for key in keys])
+    head = np.ones(order.size, dtype=bool)
+    head[1:] = (sorted_keys[:, 1:] != sorted_keys[:, :-1]).any(axis=0)
+    group = np.empty(order.size, dtype=np.int64)
+    group[order] = np.cumsum(head) - 1
+    starts = np.append(np.flatnonzero(head), order.size)
     return group, order, starts
 
 
@@ -250,9 +252,9 @@ def _legs_by_profile(legs: LegTable, places: PlaceTables) -> tuple[_LegGroup, ..
     for code in np.unique(legs.profile).tolist():
         sel = np.flatnonzero(legs.profile == code)
         sel = sel[lex_order(legs.leg[sel], legs.courier[sel])]  # each route's legs in order
-        a_place, a_row = np.unique(places.place[legs.a_loc[sel]], return_inverse=True)
+        a_place, a_row = distinct(places.place[legs.a_loc[sel]])
         closed = ~legs.open_end[sel]
-        b_place, b_row = np.unique(places.place[legs.b_loc[sel][closed]], return_inverse=True)
+        b_place, b_row = distinct(places.place[legs.b_loc[sel][closed]])
         back_row = np.full(sel.size, b_place.size, np.int64)
         back_row[closed] = b_row.reshape(-1)
         out.append((int(code), sel, a_place, a_row.reshape(-1), b_place, back_row))
