@@ -415,11 +415,11 @@ def test_repacking_keeps_the_routes_when_a_priced_column_breaks_a_rule(
     without = Matcher(problem, MatchOptions(pack=False)).match()
     built: list[int] = []
 
-    def broken(self: packing_module._Insertion, matcher: Matcher) -> None:
+    def broken(self: packing_module._PricedColumn, matcher: Matcher) -> None:
         built.append(self.errand)
         return None
 
-    monkeypatch.setattr(packing_module._Insertion, "build", broken)
+    monkeypatch.setattr(packing_module._PricedColumn, "build", broken)
     repacked = Matcher(problem).match()
     assert built  # some picked column was a priced-only one
     assert validate(problem, repacked.plan) == []

@@ -53,7 +53,7 @@ IntArray = npt.NDArray[np.int64]
 
 
 @attrs.frozen(eq=False)
-class _Insertion:
+class _PricedColumn:
     """A column priced but not yet built: ``base`` with errand ``errand`` after points
     ``after_i`` and ``after_j``, ``busy_s`` as the insertion kernel priced it. The last
     level's columns stay so unless picked: a third of the routes re-packing priced."""
@@ -69,7 +69,7 @@ class _Insertion:
         return matcher._with(self.base, self.errand, self.after_i, self.after_j)
 
 
-_Column = CourierRoute | _Insertion
+_Column = CourierRoute | _PricedColumn
 
 
 def _candidates(
@@ -144,7 +144,7 @@ def _columns(
     Every set of one errand is priced; each further level grows the ``beam``
     cheapest sets of the level before by each allowed errand. The couriers are
     independent; they are priced together, one kernel batch per level. A courier's last
-    level is priced only (:class:`_Insertion`): nothing grows from it.
+    level is priced only (:class:`_PricedColumn`): nothing grows from it.
     """
     columns: list[dict[frozenset[int], _Column]] = []
     levels: list[dict[frozenset[int], CourierRoute]] = []
@@ -187,7 +187,7 @@ def _columns(
         for x, lo, hi in spans:
             last = depth == wanted[x][2]
             grown: dict[frozenset[int], CourierRoute] = {}
-            pending: dict[frozenset[int], _Insertion] = {}
+            pending: dict[frozenset[int], _PricedColumn] = {}
             for k in (lo + np.flatnonzero(feasible[lo:hi])).tolist():
                 chosen, route = bases[int(base[k])]
                 e = int(errand[k])
@@ -196,7 +196,7 @@ def _columns(
                 if last:
                     busy = route.busy_s + int(priced.added_busy_s[k])
                     if key not in pending or busy < pending[key].busy_s:
-                        pending[key] = _Insertion(route, e, i, j, busy)
+                        pending[key] = _PricedColumn(route, e, i, j, busy)
                     continue
                 built = matcher._with(route, e, i, j)
                 if built is not None and (key not in grown or built.busy_s < grown[key].busy_s):
@@ -290,7 +290,7 @@ def _built(matcher: Matcher, columns: Sequence[_Column]) -> list[CourierRoute] |
     them breaks a rule, which the kernel's pricing rules out)."""
     out: list[CourierRoute] = []
     for column in columns:
-        route = column.build(matcher) if isinstance(column, _Insertion) else column
+        route = column.build(matcher) if isinstance(column, _PricedColumn) else column
         if route is None:
             return None
         out.append(route)
