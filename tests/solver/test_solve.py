@@ -351,6 +351,8 @@ def test_an_own_route_infeasible_alone_raises_naming_the_courier() -> None:
         ({"route_elimination": -0.1}, "route_elimination"),
         ({"route_elimination": True}, "route_elimination"),
         ({"route_elimination": "half"}, "route_elimination"),
+        ({"trim_fleet": "yes"}, "trim_fleet"),
+        ({"trim_fleet": 1}, "trim_fleet"),
     ],
     ids=lambda value: repr(value) if isinstance(value, dict) else None,
 )

@@ -129,6 +129,57 @@ class CompiledProblem:
             distances_m=tuple(m[grid] for m in self.distances_m),
         )
 
+    def keep_vehicles(self, vehicles: Sequence[int]) -> CompiledProblem:
+        """The same problem with only these vehicles, in this order (renumbered).
+
+        The problem keeps only their couriers; the starts and ends of the others are
+        removed, and so are travel profiles no kept courier uses; the horizon is the
+        kept couriers' (the result equals compiling the smaller problem). A dropped
+        vehicle must have no own stops (they would be unserved). Travel matrices are
+        sliced, not recomputed.
+        """
+        kept = list(vehicles)
+        if len(set(kept)) != len(kept) or not all(0 <= v < self.n_vehicles for v in kept):
+            raise ValueError(f"vehicles must be distinct vehicle numbers, got {kept}")
+        dropped = set(range(self.n_vehicles)) - set(kept)
+        if any(self.own_nodes[v] for v in dropped):
+            raise ValueError("a vehicle with own stops cannot be dropped")
+        first_start = min(self.starts, default=self.n_nodes)
+        keep = [*range(first_start), *(self.starts[v] for v in kept)]
+        keep += [self.ends[v] for v in kept]
+        new_of = {old: new for new, old in enumerate(keep)}
+        new_vehicle = {old: new for new, old in enumerate(kept)}
+        sel = np.array(keep, dtype=np.intp)
+        node_vehicle = np.array(
+            [new_vehicle[int(v)] if v >= 0 else -1 for v in self.node_vehicle[sel]],
+            dtype=np.int64,
+        )
+        grid = np.ix_(sel, sel)
+        couriers = [self.couriers[v] for v in kept]
+        problem = attrs.evolve(self.problem, couriers=couriers)
+        used = list(dict.fromkeys(self.vehicle_profile[v] for v in kept))
+        horizon = min(max((c.shift.latest_s for c in couriers), default=0), UNBOUNDED_S)
+        return attrs.evolve(
+            self,
+            problem=problem,
+            node_role=tuple(self.node_role[n] for n in keep),
+            node_ref=tuple(self.node_ref[n] for n in keep),
+            node_task=self.node_task[sel],
+            node_vehicle=node_vehicle,
+            node_service_s=self.node_service_s[sel],
+            node_windows=tuple(self.node_windows[n] for n in keep),
+            node_delta=self.node_delta[sel],
+            node_skills=tuple(self.node_skills[n] for n in keep),
+            starts=tuple(new_of[self.starts[v]] for v in kept),
+            ends=tuple(new_of[self.ends[v]] for v in kept),
+            own_nodes=tuple(tuple(new_of[n] for n in self.own_nodes[v]) for v in kept),
+            profiles=tuple(self.profiles[p] for p in used),
+            vehicle_profile=tuple(used.index(self.vehicle_profile[v]) for v in kept),
+            durations_s=tuple(self.durations_s[p][grid] for p in used),
+            distances_m=tuple(self.distances_m[p][grid] for p in used),
+            horizon_s=int(horizon),
+        )
+
     def eligible(self, task: int, vehicle: int) -> bool:
         """Whether the courier may take the task at all: skills, kind and a non-zero task cap."""
         courier = self.couriers[vehicle]

@@ -30,6 +30,7 @@ from dispatch.plan import (
 )
 from dispatch.solver._compile import CompiledProblem, compile_problem
 from dispatch.solver._feasibility import check_own_routes, prove_unservable
+from dispatch.solver._fleet import trimmed_fleet
 from dispatch.solver._insertion import DeadlineReached, cheapest_insertion
 from dispatch.solver._ortools import (
     FIRST_SOLUTION_STRATEGIES,
@@ -45,6 +46,8 @@ from dispatch.solver._schedule import own_baseline_busy_s
 __all__ = ["SolveOptions", "solve"]
 
 _INT64_SAFE = 2**62
+#: Most of the budget the first construction that counts a fleet's used couriers may take.
+_PROBE_SHARE = 0.2
 _PRECISION_WARN = 2**53
 
 
@@ -76,6 +79,13 @@ def _share(instance: object, attribute: attrs.Attribute[Any], value: object) -> 
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1:
         raise InvalidInputError(
             f"SolveOptions.{attribute.name}", f"must be a number in [0, 1), got {value!r}"
+        )
+
+
+def _flag(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, bool):
+        raise InvalidInputError(
+            f"SolveOptions.{attribute.name}", f"must be True or False, got {value!r}"
         )
 
 
@@ -141,6 +151,12 @@ class SolveOptions:
         +2.96 % and 39 best-known fleets; two plain searches, run right
         after, +1.77 % and 40. A time-limited search varies a lot from run
         to run, and half a budget is short for both halves.
+    trim_fleet
+        Search with only as many of a fleet's identical couriers as a first
+        construction uses plus a few spares, when they have a fixed cost and
+        no warm start is given (``dispatch.solver._fleet`` states the rule).
+        Large fleets of identical cars otherwise spend the budget on moves
+        into empty routes.
 
     Examples
     --------
@@ -166,6 +182,7 @@ class SolveOptions:
     log_search: bool = False
     workers: int = attrs.field(default=1, validator=_workers)
     route_elimination: float = attrs.field(default=0.0, validator=_share)
+    trim_fleet: bool = attrs.field(default=True, validator=_flag)
 
     def __attrs_post_init__(self) -> None:
         if self.time_limit_s is None and self.solution_limit is None:
@@ -468,6 +485,17 @@ def solve(
 
     budget_s = SAFETY_TIME_LIMIT_S if options.time_limit_s is None else options.time_limit_s
     deadline = began + budget_s * 0.97
+    if options.trim_fleet and warm_start is None:
+        trimmed = trimmed_fleet(
+            cp,
+            penalties,
+            first_solution=options.first_solution,
+            time_limit_s=min(budget_s * _PROBE_SHARE, deadline - time.perf_counter()),
+        )
+        if trimmed is not None:
+            cp, kept_vehicles = trimmed
+            if initial_nodes is not None:
+                initial_nodes = [initial_nodes[v] for v in kept_vehicles]
     throttle = None
     if progress is not None:
         throttle = Throttle(progress, time_limit_s=options.time_limit_s, began=began)
