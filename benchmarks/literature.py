@@ -45,11 +45,13 @@ SETS: dict[InstanceFormat, str] = {"lilim": "l*.txt", "solomon": "*.txt", "sarto
 #: ``SolveOptions``: ``current`` is the default; ``ils-descent`` is the previous
 #: default search (iterated local search with a descent after every ruin and recreate);
 #: ``route-elimination`` spends half of each search's budget on a second search with one
-#: route fewer (``SolveOptions.route_elimination``).
+#: route fewer (``SolveOptions.route_elimination``); ``no-trim`` searches with the whole
+#: fleet of identical couriers (``SolveOptions.trim_fleet`` off).
 VARIANTS: dict[str, dict[str, Any]] = {
     "current": {},
     "ils-descent": {"metaheuristic": "iterated_local_search"},
     "route-elimination": {"route_elimination": 0.5},
+    "no-trim": {"trim_fleet": False},
 }
 QUICK_INSTANCES = 3
 QUICK_TIME_LIMIT_S = 1.0
