@@ -46,7 +46,7 @@ from dispatch.solver._schedule import own_baseline_busy_s
 __all__ = ["SolveOptions", "solve"]
 
 _INT64_SAFE = 2**62
-#: Most of the budget the first construction that counts a fleet's used couriers may take.
+#: The largest share of the budget that the construction counting a fleet's used couriers takes.
 _PROBE_SHARE = 0.2
 _PRECISION_WARN = 2**53
 
