@@ -6,7 +6,8 @@ tries every insertion and every move into each empty route, and empty routes of
 identical couriers are all the same route. With 100 identical cars for 100 requests
 (Sartori-Buriol ``bar-n200-1``) the first local-search descent took the whole of a 5 s
 budget (69 solutions) and the ruin-and-recreate search never started; with the fleet cut
-to 30 cars it found 557 solutions in the same time.
+by this rule to 33 cars (the construction used 26) the descent ended after 1.8 s and the
+search found 493 solutions in the same time.
 
 The rule (:func:`trimmed_fleet`): couriers are interchangeable when they are equal in
 everything but their id and have no own stops. When such a class has a fixed cost, a
