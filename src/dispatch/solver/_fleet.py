@@ -14,10 +14,11 @@ everything but their id and have no own stops. When such a class has a fixed cos
 first construction (``solution_limit=1``) on the whole fleet counts the class's couriers
 it uses, ``used``; the search then keeps ``used + max(MIN_SPARE, ceil(SPARE_SHARE *
 used))`` of them (all, if fewer), the others stay out of the model. The fixed cost makes
-each extra route cost more, so the search only ever removes routes from there; the
-spares leave it room to open routes. Nothing is trimmed when the construction leaves a
-task out (the fleet may be what is short), for couriers without a fixed cost (more
-routes may then shorten the plan), or when the search starts from a given plan.
+each extra route cost more, so a search seldom needs more routes than its first
+construction; the spares leave it room to open some. Nothing is trimmed when the
+construction leaves a task out (the fleet may be what is short), for couriers without a
+fixed cost (more routes may then shorten the plan), or when the search starts from a
+given plan.
 
 Trimming changes which couriers the search may use, never a rule: the plan is built,
 explained and validated against the problem as given. The couriers kept are those on
