@@ -173,6 +173,9 @@ def test_nothing_is_trimmed(change: dict[str, int], why: str) -> None:
 def test_nothing_is_trimmed_when_the_construction_leaves_a_task_out() -> None:
     """A task the construction cannot place means the fleet may be short: all cars stay."""
     problem = fleet_problem(cars=12, errands=4)
+    cp = compile_problem(problem)
+    first = "parallel_cheapest_insertion"
+    assert trimmed_fleet(cp, _penalties(cp), first_solution=first, time_limit_s=5) is not None
     far = Errand(
         id="late",
         pickup=Stop(location=Location(node=11)),
