@@ -14,6 +14,7 @@ virtual point at distance zero from everywhere.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import attrs
 import numpy as np
@@ -92,6 +93,20 @@ class CompiledProblem:
         """Metres between nodes for this vehicle's profile."""
         return self.distances_m[self.vehicle_profile[vehicle]]
 
+    def _node_fields(self, keep: Sequence[int]) -> dict[str, Any]:
+        """The fields that hold one value per node and no node or task number, for the
+        nodes ``keep`` in that order (:meth:`subset` and :meth:`keep_vehicles` renumber
+        the rest)."""
+        sel = np.array(keep, dtype=np.intp)
+        return {
+            "node_role": tuple(self.node_role[n] for n in keep),
+            "node_ref": tuple(self.node_ref[n] for n in keep),
+            "node_service_s": self.node_service_s[sel],
+            "node_windows": tuple(self.node_windows[n] for n in keep),
+            "node_delta": self.node_delta[sel],
+            "node_skills": tuple(self.node_skills[n] for n in keep),
+        }
+
     def subset(self, task_indices: Sequence[int]) -> CompiledProblem:
         """The same problem with only these compiled tasks, in this order (renumbered).
 
@@ -114,14 +129,9 @@ class CompiledProblem:
             max_ride_s=tuple(self.max_ride_s[k] for k in task_indices),
             priority=tuple(self.priority[k] for k in task_indices),
             task_kind=tuple(self.task_kind[k] for k in task_indices),
-            node_role=tuple(self.node_role[n] for n in keep),
-            node_ref=tuple(self.node_ref[n] for n in keep),
+            **self._node_fields(keep),
             node_task=node_task,
             node_vehicle=self.node_vehicle[sel],
-            node_service_s=self.node_service_s[sel],
-            node_windows=tuple(self.node_windows[n] for n in keep),
-            node_delta=self.node_delta[sel],
-            node_skills=tuple(self.node_skills[n] for n in keep),
             starts=tuple(new_of[n] for n in self.starts),
             ends=tuple(new_of[n] for n in self.ends),
             own_nodes=tuple(tuple(new_of[n] for n in own) for own in self.own_nodes),
@@ -162,14 +172,9 @@ class CompiledProblem:
         return attrs.evolve(
             self,
             problem=problem,
-            node_role=tuple(self.node_role[n] for n in keep),
-            node_ref=tuple(self.node_ref[n] for n in keep),
+            **self._node_fields(keep),
             node_task=self.node_task[sel],
             node_vehicle=node_vehicle,
-            node_service_s=self.node_service_s[sel],
-            node_windows=tuple(self.node_windows[n] for n in keep),
-            node_delta=self.node_delta[sel],
-            node_skills=tuple(self.node_skills[n] for n in keep),
             starts=tuple(new_of[self.starts[v]] for v in kept),
             ends=tuple(new_of[self.ends[v]] for v in kept),
             own_nodes=tuple(tuple(new_of[n] for n in self.own_nodes[v]) for v in kept),
