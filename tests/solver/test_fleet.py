@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import attrs
 import numpy as np
@@ -14,6 +15,7 @@ from tests.strategies import problems, solver_settings
 
 from dispatch import (
     Courier,
+    DispatchWarning,
     Errand,
     Location,
     MatrixTravel,
@@ -219,3 +221,30 @@ def test_trimming_keeps_the_fleet_plan_as_good_on_a_small_fleet() -> None:
     full = solve_isolated(problem, attrs.evolve(options, trim_fleet=False))
     assert validate(problem, trimmed) == [] and not trimmed.unassigned
     assert trimmed.couriers_used <= full.couriers_used
+
+
+def test_a_trimmed_fleet_beside_a_courier_with_own_stops_keeps_them() -> None:
+    """A rider's own stops stay on the rider's route when the cars beside it are trimmed."""
+    problem = fleet_problem(cars=16, errands=6)
+    rider = attrs.evolve(
+        problem.couriers[0],
+        id="rider",
+        fixed_cost=0,
+        own_stops=[
+            OwnStop(id="parcel-a", stop=Stop(location=Location(node=3))),
+            OwnStop(id="parcel-b", stop=Stop(location=Location(node=9))),
+        ],
+    )
+    problem = attrs.evolve(problem, couriers=[*problem.couriers, rider])
+    cp = compile_problem(problem)
+    first = "parallel_cheapest_insertion"
+    assert trimmed_fleet(cp, _penalties(cp), first_solution=first, time_limit_s=5) is not None
+    with warnings.catch_warnings():
+        # The search starts from the own routes of the couriers kept, not a misread start.
+        warnings.simplefilter("error", DispatchWarning)
+        plan = solve_isolated(problem, OPTIONS)
+    assert validate(problem, plan) == []
+    route = plan.route_of("rider")
+    assert route is not None
+    own = [s.ref for s in route.stops if s.role.value == "own"]
+    assert own == ["parcel-a", "parcel-b"]
