@@ -46,12 +46,16 @@ SETS: dict[InstanceFormat, str] = {"lilim": "l*.txt", "solomon": "*.txt", "sarto
 #: default search (iterated local search with a descent after every ruin and recreate);
 #: ``route-elimination`` spends half of each search's budget on a second search with one
 #: route fewer (``SolveOptions.route_elimination``); ``no-trim`` searches with the whole
-#: fleet of identical couriers (``SolveOptions.trim_fleet`` off).
+#: fleet of identical couriers (``SolveOptions.trim_fleet`` off); ``sisr`` runs the
+#: compiled string-removal search (``metaheuristic="sisr"``) in every search, ``ortools``
+#: OR-Tools' search in every search (no ``worker_metaheuristic``).
 VARIANTS: dict[str, dict[str, Any]] = {
     "current": {},
     "ils-descent": {"metaheuristic": "iterated_local_search"},
     "route-elimination": {"route_elimination": 0.5},
     "no-trim": {"trim_fleet": False},
+    "sisr": {"metaheuristic": "sisr"},
+    "ortools": {"worker_metaheuristic": None},
 }
 QUICK_INSTANCES = 3
 QUICK_TIME_LIMIT_S = 1.0

@@ -22,7 +22,7 @@ from dispatch import (
     validate,
 )
 from dispatch.solver import start_workers
-from dispatch.solver._portfolio import best_of
+from dispatch.solver._portfolio import _metaheuristics, best_of
 
 LIMITED = SolveOptions(time_limit_s=None, solution_limit=50, metaheuristic="greedy_descent")
 
@@ -44,12 +44,25 @@ def grid_problem() -> Problem:
 
 
 def test_portfolio_keeps_the_best_of_its_seeds() -> None:
-    """Two workers give a valid plan no worse than either seed's own plan."""
+    """Two workers of one metaheuristic give the better of the two seeds' own plans."""
     problem = grid_problem()
     alone = [solve(problem, attrs.evolve(LIMITED, seed=s)) for s in (0, 1)]
-    both = solve(problem, attrs.evolve(LIMITED, workers=2))
+    both = solve(problem, attrs.evolve(LIMITED, workers=2, worker_metaheuristic=None))
     assert validate(problem, both) == []
     assert both.objective.total == min(p.objective.total for p in alone)
+
+
+def test_the_first_worker_runs_the_worker_metaheuristic() -> None:
+    """By default the second search is the compiled string-removal search, seed + 1."""
+    problem = grid_problem()
+    here = solve(problem, LIMITED)
+    there = solve(problem, attrs.evolve(LIMITED, seed=1, metaheuristic="sisr"))
+    both = solve(problem, attrs.evolve(LIMITED, workers=2))
+    assert validate(problem, both) == []
+    assert both.objective.total == min(here.objective.total, there.objective.total)
+    assert _metaheuristics(attrs.evolve(LIMITED, workers=3), 2) == ["sisr", "greedy_descent"]
+    none = attrs.evolve(LIMITED, workers=3, worker_metaheuristic=None)
+    assert _metaheuristics(none, 2) == ["greedy_descent", "greedy_descent"]
 
 
 def test_portfolio_honours_the_time_limit() -> None:

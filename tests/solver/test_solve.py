@@ -353,6 +353,8 @@ def test_an_own_route_infeasible_alone_raises_naming_the_courier() -> None:
         ({"route_elimination": "half"}, "route_elimination"),
         ({"trim_fleet": "yes"}, "trim_fleet"),
         ({"trim_fleet": 1}, "trim_fleet"),
+        ({"worker_metaheuristic": "genetic"}, "worker_metaheuristic"),
+        ({"worker_metaheuristic": 1}, "worker_metaheuristic"),
     ],
     ids=lambda value: repr(value) if isinstance(value, dict) else None,
 )

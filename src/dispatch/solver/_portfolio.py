@@ -59,7 +59,9 @@ def best_of(plans: list[Plan]) -> Plan:
 def _warm() -> bool:
     """Import the solver (and so OR-Tools) in a worker process."""
     import dispatch.solver._solve  # noqa: F401
+    from dispatch.solver._sisr import warm_up
 
+    warm_up()
     return True
 
 
@@ -139,6 +141,14 @@ def _search_until(
     )
 
 
+def _metaheuristics(options: SolveOptions, count: int) -> list[str]:
+    """The metaheuristic of each worker: ``worker_metaheuristic`` for the first one."""
+    chosen = [options.metaheuristic] * count
+    if count and options.worker_metaheuristic is not None:
+        chosen[0] = options.worker_metaheuristic
+    return chosen
+
+
 def run_portfolio(
     problem: Problem,
     options: SolveOptions,
@@ -160,12 +170,12 @@ def run_portfolio(
             pool.submit(
                 _search_until,
                 problem,
-                attrs.evolve(options, seed=seed),
+                attrs.evolve(options, seed=seed, metaheuristic=metaheuristic),
                 deadline_epoch,
                 warm_start,
                 locked,
             )
-            for seed in seeds
+            for seed, metaheuristic in zip(seeds, _metaheuristics(options, len(seeds)), strict=True)
         ]
     except (BrokenProcessPool, RuntimeError):
         log.exception("the portfolio's worker processes are unusable; searching alone")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import time
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 import attrs
@@ -51,6 +51,10 @@ _PROBE_SHARE = 0.2
 _PRECISION_WARN = 2**53
 
 
+#: Accepted metaheuristic names: OR-Tools' (``METAHEURISTICS``) and ``"sisr"``, the compiled
+#: string-removal search of ``dispatch.solver._sisr``.
+SEARCHES: frozenset[str] = frozenset({*METAHEURISTICS, "sisr"})
+
 #: Longest time limit accepted (about eleven days); OR-Tools takes milliseconds in 64 bits.
 MAX_TIME_LIMIT_S = 1e6
 #: Wall-clock safety net for runs bounded by a solution limit only: a metaheuristic
@@ -94,9 +98,11 @@ def _workers(instance: object, attribute: attrs.Attribute[Any], value: object) -
         raise InvalidInputError("SolveOptions.workers", f"must be an int >= 1, got {value!r}")
 
 
-def _one_of(choices: Mapping[str, int]) -> Callable[[object, attrs.Attribute[Any], object], None]:
+def _one_of(
+    choices: Collection[str], *, optional: bool = False
+) -> Callable[[object, attrs.Attribute[Any], object], None]:
     def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if value not in choices:
+        if value not in choices and not (optional and value is None):
             raise InvalidInputError(
                 f"SolveOptions.{attribute.name}",
                 f"{value!r} is not one of {', '.join(sorted(choices))}",
@@ -134,13 +140,20 @@ class SolveOptions:
         re-insertion, which makes each iteration far slower on long routes.
         From a warm start both become guided local search, because OR-Tools'
         iterated local search starts only from its own construction.
+        ``"sisr"`` is not OR-Tools': it runs dispatch's compiled string-removal
+        search (``dispatch.solver._sisr``), which first empties routes (fleet
+        minimisation) and then shortens the plan, under every rule of the
+        problem; maximum ride times are checked on the earliest schedule, which
+        may reject a ride that a later pickup would make. From a warm start it
+        becomes ``"ruin_and_recreate"`` (and so guided local search).
     workers
         Searches run at once: this process plus ``workers - 1`` processes with
-        seeds ``seed + 1``, ``seed + 2``, ...; the plan with the lowest
-        objective is kept (ties: this process's). The worker processes are
-        started on first use and kept (see :func:`dispatch.start_workers`):
-        the first call pays for starting Python and importing OR-Tools
-        (about a second) and its workers join only if ready in time.
+        seeds ``seed + 1``, ``seed + 2``, ..., the first of them with
+        ``worker_metaheuristic``; the plan with the lowest objective is kept
+        (ties: this process's). The worker processes are started on first use
+        and kept (see :func:`dispatch.start_workers`): the first call pays for
+        starting Python, importing OR-Tools and loading the compiled search
+        (one to two seconds) and its workers join only if ready in time.
     route_elimination
         Share of each search's budget (time or solutions) spent on a second
         search, from scratch, allowed one non-empty route fewer than the
@@ -160,6 +173,20 @@ class SolveOptions:
         instances at 5 s, one search each, side by side: better on 11, tied
         on 2, total distance -2.9 %; all 26 at 10 s with two workers beside
         the peers: mean gap +4.32 % (+6.86 % before, on a slower machine).
+    worker_metaheuristic
+        The metaheuristic of the first worker process (with ``workers >= 2``);
+        the other workers run ``metaheuristic``. None: all run
+        ``metaheuristic``. The default puts the compiled string-removal search
+        (``"sisr"``) beside OR-Tools' search, so the two cores run different
+        algorithms and the better plan is kept. One search each, one core
+        each, side by side, ``"sisr"`` against ``"ruin_and_recreate"``:
+        Sartori-Buriol's 26 at 10 s, better on 25, worse on 1 (mean gap
+        +2.34 % against +4.99 %, best-known fleets 15 against 10); Li & Lim's
+        56 at 5 s, better on 12, worse on 3 (best-known fleets 53 against 46).
+        Both runs were made before SISR's annealing temperatures were raised
+        (``dispatch.solver._sisr``). OR-Tools' search is the better one on
+        some long routes (two or three routes for 100 stops: ``lr208``,
+        ``lrc208``, Solomon's ``c2`` and ``r2``).
 
     Examples
     --------
@@ -181,11 +208,14 @@ class SolveOptions:
     first_solution: str = attrs.field(
         default="parallel_cheapest_insertion", validator=_one_of(FIRST_SOLUTION_STRATEGIES)
     )
-    metaheuristic: str = attrs.field(default="ruin_and_recreate", validator=_one_of(METAHEURISTICS))
+    metaheuristic: str = attrs.field(default="ruin_and_recreate", validator=_one_of(SEARCHES))
     log_search: bool = False
     workers: int = attrs.field(default=1, validator=_workers)
     route_elimination: float = attrs.field(default=0.0, validator=_share)
     trim_fleet: bool = attrs.field(default=True, validator=_flag)
+    worker_metaheuristic: str | None = attrs.field(
+        default="sisr", validator=_one_of(SEARCHES, optional=True)
+    )
 
     def __attrs_post_init__(self) -> None:
         if self.time_limit_s is None and self.solution_limit is None:
@@ -488,7 +518,13 @@ def solve(
 
     budget_s = SAFETY_TIME_LIMIT_S if options.time_limit_s is None else options.time_limit_s
     deadline = began + budget_s * 0.97
-    if options.trim_fleet and warm_start is None:
+    # The compiled search starts from its own construction; from a warm start (and its
+    # locks) OR-Tools searches instead, as for its own iterated local search.
+    compiled_search = options.metaheuristic == "sisr" and warm_start is None
+    search_options = options
+    if options.metaheuristic == "sisr" and not compiled_search:
+        search_options = attrs.evolve(options, metaheuristic="ruin_and_recreate")
+    if options.trim_fleet and warm_start is None and not compiled_search:
         trimmed = trimmed_fleet(
             cp,
             penalties,
@@ -502,16 +538,28 @@ def solve(
     throttle = None
     if progress is not None:
         throttle = Throttle(progress, time_limit_s=options.time_limit_s, began=began)
-    raw = _search(
-        cp,
-        options,
-        deadline,
-        penalties=penalties,
-        mandatory=mandatory,
-        initial_routes=initial_nodes,
-        locked_prefixes=prefix_nodes,
-        on_solution=None if throttle is None else throttle.solution,
-    )
+    if compiled_search:
+        from dispatch.solver._sisr import sisr_routes
+
+        raw = sisr_routes(
+            cp,
+            penalties,
+            deadline=deadline,
+            iterations=options.solution_limit,
+            seed=options.seed,
+            on_solution=None if throttle is None else throttle.solution,
+        )
+    else:
+        raw = _search(
+            cp,
+            search_options,
+            deadline,
+            penalties=penalties,
+            mandatory=mandatory,
+            initial_routes=initial_nodes,
+            locked_prefixes=prefix_nodes,
+            on_solution=None if throttle is None else throttle.solution,
+        )
     if throttle is not None:
         throttle.finish()
     unassigned = [rejected[k] for k in sorted(rejected)]

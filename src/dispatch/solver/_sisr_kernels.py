@@ -1,0 +1,789 @@
+"""Compiled loops of the string-removal search (numba), imported on first use.
+
+The search of :mod:`dispatch.solver._sisr` keeps its solution in arrays and runs
+here, compiled. Two tuples travel between the driver and these functions:
+
+``data`` (read-only, built once per problem by ``_sisr._data``)
+    ``dur, dist`` (profile x node x node), ``vprof`` (vehicle -> profile),
+    ``svc`` (service seconds per node), ``wlo, whi, nw`` (windows per node, padded;
+    start and end nodes carry their courier's shift), ``delta`` (node x dimension),
+    ``cap`` (vehicle x dimension), ``ntask`` (task of a node, -1 otherwise),
+    ``first, second`` (per task its nodes; -1 for a visit's second), ``maxride``
+    (-1: none), ``penalty``, ``elig`` (task x vehicle, 0/1), ``busycap`` (-1: none),
+    ``maxtasks`` (-1: none), ``fixed``, ``vclass`` (couriers interchangeable when
+    empty share a class), ``vearly, vlate`` (shift), ``adj`` (per task node, the task
+    nodes nearest first), ``removable`` (vehicles whose route may be emptied).
+
+``state`` (one per solution, see :func:`new_state`)
+    ``route`` (vehicle x position, start and end included), ``rlen``, the earliest
+    schedule ``st``, the latest arrival that keeps the rest of the route feasible
+    ``late``, ``load`` after each position and its suffix extremes ``smax, smin``,
+    per route ``busy`` (travel plus service seconds), ``rdist`` and ``rtasks``, and
+    per node ``veh_of, pos_of`` (-1: unassigned).
+
+Every change of a route is followed by :func:`_refresh`, which simulates the whole
+route: the tables the insertion tests read are never stale. Insertion positions are
+screened in constant time each against ``late``, the loads, the ride time of the task
+inserted, the detour budget and the task cap; the chosen position is then simulated in
+full (which also checks the ride times of the other tasks of the route) before it is
+applied, so an insertion is made only when the whole route stays feasible.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+
+from dispatch.incidental._kernels import _jit
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+#: The problem's arrays, the solution's and the insertion's work space (see the docstring).
+Data = tuple[Any, ...]
+State = tuple[Any, ...]
+Scratch = tuple[Any, ...]
+
+_HUGE: Final = 2**62
+_NONE: Final = -1
+
+# Positions in ``data`` and ``state`` (numba reads a tuple's fields by constant index).
+(
+    _DUR,
+    _DIST,
+    _VPROF,
+    _SVC,
+    _WLO,
+    _WHI,
+    _NW,
+    _DELTA,
+    _CAP,
+    _NTASK,
+    _FIRST,
+    _SECOND,
+    _MAXRIDE,
+    _PENALTY,
+    _ELIG,
+    _BUSYCAP,
+    _MAXTASKS,
+    _FIXED,
+    _VCLASS,
+    _VEARLY,
+    _VLATE,
+    _ADJ,
+    _REMOVABLE,
+) = range(23)
+(_ROUTE, _RLEN, _ST, _LATE, _LOAD, _SMAX, _SMIN, _BUSY, _RDIST, _RTASKS, _VEH_OF, _POS_OF) = range(
+    12
+)
+
+
+@_jit
+def _wstart(node: int, t: int, wlo: IntArray, whi: IntArray, nw: IntArray) -> int:
+    """Earliest service start at or after ``t`` inside the node's windows; -1 if none."""
+    for w in range(nw[node]):
+        if t <= whi[node, w]:
+            return int(max(t, wlo[node, w]))
+    return -1
+
+
+@_jit
+def _wlatest(node: int, bound: int, wlo: IntArray, whi: IntArray, nw: IntArray) -> int:
+    """Latest start at or before ``bound`` inside the node's windows; -HUGE if none."""
+    for w in range(nw[node] - 1, -1, -1):
+        if wlo[node, w] <= bound:
+            return int(min(bound, whi[node, w]))
+    return -_HUGE
+
+
+@_jit
+def _simulate(
+    seq: IntArray,
+    length: int,
+    v: int,
+    data: Data,
+    st: IntArray,
+    late: IntArray,
+    load: IntArray,
+    smax: IntArray,
+    smin: IntArray,
+) -> tuple[bool, int, int, int]:
+    """Earliest schedule of ``seq[:length]`` for vehicle ``v`` into the given rows.
+
+    Returns (feasible, busy seconds, metres, tasks). Feasible: every start inside its
+    windows and the shift, loads within [0, capacity], ride times within bounds.
+    """
+    dur = data[_DUR]
+    dist = data[_DIST]
+    vprof = data[_VPROF]
+    svc = data[_SVC]
+    wlo = data[_WLO]
+    whi = data[_WHI]
+    nw = data[_NW]
+    delta = data[_DELTA]
+    cap = data[_CAP]
+    ntask = data[_NTASK]
+    first = data[_FIRST]
+    maxride = data[_MAXRIDE]
+    vearly = data[_VEARLY]
+    vlate = data[_VLATE]
+    prof = vprof[v]
+    dims = delta.shape[1]
+    ok = True
+    busy = 0
+    metres = 0
+    tasks = 0
+    st[0] = vearly[v]
+    for d in range(dims):
+        load[0, d] = 0
+    for k in range(1, length):
+        a = seq[k - 1]
+        n = seq[k]
+        arr = st[k - 1] + svc[a] + dur[prof, a, n]
+        busy += dur[prof, a, n] + svc[a]
+        metres += dist[prof, a, n]
+        t = _wstart(n, arr, wlo, whi, nw)
+        if t < 0 or t > vlate[v]:
+            ok = False
+            t = arr
+        st[k] = t
+        for d in range(dims):
+            x = load[k - 1, d] + delta[n, d]
+            load[k, d] = x
+            if x < 0 or x > cap[v, d]:
+                ok = False
+        task = ntask[n]
+        if task >= 0:
+            if n == first[task]:
+                tasks += 1
+            elif maxride[task] >= 0:
+                p = first[task]
+                for j in range(k - 1, 0, -1):
+                    if seq[j] == p:
+                        if t - st[j] - svc[p] > maxride[task]:
+                            ok = False
+                        break
+    for d in range(dims):
+        smax[length - 1, d] = load[length - 1, d]
+        smin[length - 1, d] = load[length - 1, d]
+    late[length - 1] = _wlatest(seq[length - 1], vlate[v], wlo, whi, nw)
+    for k in range(length - 2, -1, -1):
+        n = seq[k]
+        bound = late[k + 1] - svc[n] - dur[prof, n, seq[k + 1]]
+        late[k] = _wlatest(n, min(bound, vlate[v]), wlo, whi, nw)
+        for d in range(dims):
+            smax[k, d] = max(smax[k + 1, d], load[k, d])
+            smin[k, d] = min(smin[k + 1, d], load[k, d])
+    return ok, busy, metres, tasks
+
+
+def new_state(n_nodes: int, n_vehicles: int, max_len: int, dims: int) -> State:
+    """Empty arrays for one solution (routes are filled by the driver)."""
+    return (
+        np.zeros((n_vehicles, max_len), dtype=np.int64),  # route
+        np.zeros(n_vehicles, dtype=np.int64),  # rlen
+        np.zeros((n_vehicles, max_len), dtype=np.int64),  # st
+        np.zeros((n_vehicles, max_len), dtype=np.int64),  # late
+        np.zeros((n_vehicles, max_len, dims), dtype=np.int64),  # load
+        np.zeros((n_vehicles, max_len, dims), dtype=np.int64),  # smax
+        np.zeros((n_vehicles, max_len, dims), dtype=np.int64),  # smin
+        np.zeros(n_vehicles, dtype=np.int64),  # busy
+        np.zeros(n_vehicles, dtype=np.int64),  # rdist
+        np.zeros(n_vehicles, dtype=np.int64),  # rtasks
+        np.full(n_nodes, _NONE, dtype=np.int64),  # veh_of
+        np.full(n_nodes, _NONE, dtype=np.int64),  # pos_of
+    )
+
+
+@_jit
+def _refresh(v: int, data: Data, state: State) -> bool:
+    """Re-simulate route ``v`` into its tables; returns whether it is feasible."""
+    route = state[_ROUTE]
+    rlen = state[_RLEN]
+    st = state[_ST]
+    late = state[_LATE]
+    load = state[_LOAD]
+    smax = state[_SMAX]
+    smin = state[_SMIN]
+    busy = state[_BUSY]
+    rdist = state[_RDIST]
+    rtasks = state[_RTASKS]
+    veh_of = state[_VEH_OF]
+    pos_of = state[_POS_OF]
+    ok, b, m, t = _simulate(route[v], rlen[v], v, data, st[v], late[v], load[v], smax[v], smin[v])
+    busy[v] = b
+    rdist[v] = m
+    rtasks[v] = t
+    for k in range(rlen[v]):
+        veh_of[route[v, k]] = v
+        pos_of[route[v, k]] = k
+    busycap = data[_BUSYCAP]
+    maxtasks = data[_MAXTASKS]
+    if busycap[v] >= 0 and b > busycap[v]:
+        ok = False
+    if maxtasks[v] >= 0 and t > maxtasks[v]:
+        ok = False
+    return ok
+
+
+@_jit
+def refresh_all(data: Data, state: State) -> int:
+    """Re-simulate every route; returns how many are infeasible (0 for a valid solution)."""
+    bad = 0
+    for v in range(state[_RLEN].shape[0]):
+        if not _refresh(v, data, state):
+            bad += 1
+    return bad
+
+
+@_jit
+def _best_in_route(k: int, v: int, data: Data, state: State, blink: float) -> tuple[int, int, int]:
+    """Cheapest screened position of task ``k`` in route ``v``: (cost, i, m).
+
+    The first node goes between positions ``i - 1`` and ``i``; a pair's second node
+    right after it (``m == i - 1``) or after position ``m >= i``. Cost _HUGE: none.
+    Each position is skipped with probability ``blink``.
+    """
+    dur = data[_DUR]
+    dist = data[_DIST]
+    vprof = data[_VPROF]
+    svc = data[_SVC]
+    wlo = data[_WLO]
+    whi = data[_WHI]
+    nw = data[_NW]
+    delta = data[_DELTA]
+    cap = data[_CAP]
+    first = data[_FIRST]
+    second = data[_SECOND]
+    maxride = data[_MAXRIDE]
+    elig = data[_ELIG]
+    busycap = data[_BUSYCAP]
+    maxtasks = data[_MAXTASKS]
+    fixed = data[_FIXED]
+    vlate = data[_VLATE]
+    route = state[_ROUTE]
+    rlen = state[_RLEN]
+    st = state[_ST]
+    late = state[_LATE]
+    load = state[_LOAD]
+    smax = state[_SMAX]
+    smin = state[_SMIN]
+    busy = state[_BUSY]
+    rtasks = state[_RTASKS]
+    best = _HUGE
+    bi = -1
+    bm = -1
+    if elig[k, v] == 0:
+        return best, bi, bm
+    if maxtasks[v] >= 0 and rtasks[v] + 1 > maxtasks[v]:
+        return best, bi, bm
+    prof = vprof[v]
+    dims = delta.shape[1]
+    p = first[k]
+    q = second[k]
+    length = rlen[v]
+    seq = route[v]
+    extra = fixed[v] if length == 2 else 0
+    for i in range(1, length):
+        a = seq[i - 1]
+        b = seq[i]
+        arr_p = st[v, i - 1] + svc[a] + dur[prof, a, p]
+        tp = _wstart(p, arr_p, wlo, whi, nw)
+        if tp < 0 or tp > vlate[v]:
+            continue
+        fits = True
+        for d in range(dims):
+            x = load[v, i - 1, d] + delta[p, d]
+            if x < 0 or x > cap[v, d]:
+                fits = False
+        if not fits:
+            continue
+        if q < 0:  # a visit: its load stays on board to the end
+            for d in range(dims):
+                if smax[v, i, d] + delta[p, d] > cap[v, d] or smin[v, i, d] + delta[p, d] < 0:
+                    fits = False
+            if not fits:
+                continue
+            if tp + svc[p] + dur[prof, p, b] > late[v, i]:
+                continue
+            busy_add = dur[prof, a, p] + dur[prof, p, b] - dur[prof, a, b] + svc[p]
+            if busycap[v] >= 0 and busy[v] + busy_add > busycap[v]:
+                continue
+            if blink > 0 and np.random.random() < blink:
+                continue
+            cost = dist[prof, a, p] + dist[prof, p, b] - dist[prof, a, b] + extra
+            if cost < best:
+                best, bi, bm = cost, i, -1
+            continue
+        ride_max = maxride[k]
+        cost_p = dist[prof, a, p] + dist[prof, p, b] - dist[prof, a, b]
+        busy_p = dur[prof, a, p] + dur[prof, p, b] - dur[prof, a, b] + svc[p]
+        # the second node right after the first
+        arr_q = tp + svc[p] + dur[prof, p, q]
+        tq = _wstart(q, arr_q, wlo, whi, nw)
+        busy_add = dur[prof, a, p] + dur[prof, p, q] + dur[prof, q, b] - dur[prof, a, b]
+        busy_add += svc[p] + svc[q]
+        if (
+            0 <= tq <= vlate[v]
+            and (ride_max < 0 or tq - tp - svc[p] <= ride_max)
+            and tq + svc[q] + dur[prof, q, b] <= late[v, i]
+            and (busycap[v] < 0 or busy[v] + busy_add <= busycap[v])
+            and not (blink > 0 and np.random.random() < blink)
+        ):
+            cost = dist[prof, a, p] + dist[prof, p, q] + dist[prof, q, b]
+            cost += extra - dist[prof, a, b]
+            if cost < best:
+                best, bi, bm = cost, i, i - 1
+        # the second node after position m >= i: starts from i on are pushed by p
+        arr = tp + svc[p] + dur[prof, p, b]
+        if arr > late[v, i]:
+            continue
+        t = _wstart(b, arr, wlo, whi, nw)
+        for m in range(i, length - 1):
+            c = seq[m]
+            if m > i:
+                arr = t + svc[seq[m - 1]] + dur[prof, seq[m - 1], c]
+                if arr > late[v, m]:
+                    break
+                t = _wstart(c, arr, wlo, whi, nw)
+            room = True
+            for d in range(dims):
+                x = load[v, m, d] + delta[p, d]
+                if x < 0 or x > cap[v, d]:
+                    room = False
+            if not room:
+                break
+            arr_q = t + svc[c] + dur[prof, c, q]
+            tq = _wstart(q, arr_q, wlo, whi, nw)
+            if tq < 0 or tq > vlate[v]:
+                continue
+            if ride_max >= 0 and tq - tp - svc[p] > ride_max:
+                break
+            e = seq[m + 1]
+            if tq + svc[q] + dur[prof, q, e] > late[v, m + 1]:
+                continue
+            busy_add = busy_p + dur[prof, c, q] + dur[prof, q, e] - dur[prof, c, e] + svc[q]
+            if busycap[v] >= 0 and busy[v] + busy_add > busycap[v]:
+                continue
+            if blink > 0 and np.random.random() < blink:
+                continue
+            cost = cost_p + dist[prof, c, q] + dist[prof, q, e] - dist[prof, c, e] + extra
+            if cost < best:
+                best, bi, bm = cost, i, m
+    return best, bi, bm
+
+
+@_jit
+def _spliced(seq: IntArray, length: int, p: int, q: int, i: int, m: int, out: IntArray) -> int:
+    """``seq`` with ``p`` before position ``i`` and ``q`` (if >= 0) after ``m``; new length."""
+    n = 0
+    for k in range(length):
+        if k == i:
+            out[n] = p
+            n += 1
+            if q >= 0 and m == i - 1:
+                out[n] = q
+                n += 1
+        out[n] = seq[k]
+        n += 1
+        if q >= 0 and m >= i and k == m:
+            out[n] = q
+            n += 1
+    return n
+
+
+@_jit
+def _insert(
+    k: int, data: Data, state: State, scratch: Scratch, allow_empty: bool, blink: float
+) -> bool:
+    """Insert task ``k`` at its cheapest verified place; returns whether it was inserted."""
+    first = data[_FIRST]
+    second = data[_SECOND]
+    vclass = data[_VCLASS]
+    busycap = data[_BUSYCAP]
+    route = state[_ROUTE]
+    rlen = state[_RLEN]
+    buf = scratch[0]
+    s_st = scratch[1]
+    s_late = scratch[2]
+    s_load = scratch[3]
+    s_smax = scratch[4]
+    s_smin = scratch[5]
+    costs = scratch[6]
+    pos_i = scratch[7]
+    pos_m = scratch[8]
+    seen = scratch[9]
+    n_vehicles = rlen.shape[0]
+    seen[:] = 0
+    for v in range(n_vehicles):
+        costs[v] = _HUGE
+        if rlen[v] == 2:
+            if not allow_empty or seen[vclass[v]] == 1:
+                continue
+            seen[vclass[v]] = 1
+        c, i, m = _best_in_route(k, v, data, state, blink)
+        costs[v] = c
+        pos_i[v] = i
+        pos_m[v] = m
+    p = first[k]
+    q = second[k]
+    while True:
+        v = int(np.argmin(costs))
+        if costs[v] >= _HUGE:
+            return False
+        length = _spliced(route[v], rlen[v], p, q, pos_i[v], pos_m[v], buf)
+        ok, b, _, _ = _simulate(buf, length, v, data, s_st, s_late, s_load, s_smax, s_smin)
+        if ok and (busycap[v] < 0 or b <= busycap[v]):
+            route[v, :length] = buf[:length]
+            rlen[v] = length
+            _refresh(v, data, state)
+            return True
+        costs[v] = _HUGE
+
+
+@_jit
+def _remove(k: int, data: Data, state: State) -> int:
+    """Take task ``k`` out of its route (both nodes); returns the vehicle, -1 if unassigned."""
+    first = data[_FIRST]
+    second = data[_SECOND]
+    route = state[_ROUTE]
+    rlen = state[_RLEN]
+    veh_of = state[_VEH_OF]
+    pos_of = state[_POS_OF]
+    p = first[k]
+    v = veh_of[p]
+    if v < 0:
+        return -1
+    q = second[k]
+    n = 0
+    for j in range(rlen[v]):
+        node = route[v, j]
+        if node in (p, q):
+            continue
+        route[v, n] = node
+        n += 1
+    rlen[v] = n
+    veh_of[p] = -1
+    pos_of[p] = -1
+    if q >= 0:
+        veh_of[q] = -1
+        pos_of[q] = -1
+    _refresh(v, data, state)
+    return int(v)
+
+
+@_jit
+def objective(data: Data, state: State) -> int:
+    """Metres plus the fixed costs of used routes plus the penalties of unassigned tasks."""
+    penalty = data[_PENALTY]
+    fixed = data[_FIXED]
+    first = data[_FIRST]
+    rlen = state[_RLEN]
+    rdist = state[_RDIST]
+    veh_of = state[_VEH_OF]
+    total = 0
+    for v in range(rlen.shape[0]):
+        if rlen[v] > 2:
+            total += rdist[v] + fixed[v]
+    for k in range(first.shape[0]):
+        if veh_of[first[k]] < 0:
+            total += penalty[k]
+    return total
+
+
+@_jit
+def _ruin(data: Data, state: State, removed: IntArray, avg_removed: float, max_string: int) -> int:
+    """SISR's adjacent string removal; the removed tasks go into ``removed``; returns count."""
+    ntask = data[_NTASK]
+    first = data[_FIRST]
+    second = data[_SECOND]
+    adj = data[_ADJ]
+    route = state[_ROUTE]
+    rlen = state[_RLEN]
+    veh_of = state[_VEH_OF]
+    n_vehicles = rlen.shape[0]
+    count = 0
+    assigned = 0
+    used = 0
+    for v in range(n_vehicles):
+        if rlen[v] > 2:
+            used += 1
+    for k in range(first.shape[0]):
+        if veh_of[first[k]] >= 0:
+            assigned += 1 if second[k] < 0 else 2
+    if assigned == 0:
+        return 0
+    cardinality = assigned / max(used, 1)  # task stops per used route
+    ls_max = min(float(max_string), cardinality)
+    ks_max = 4.0 * avg_removed / (1.0 + ls_max) - 1.0
+    ks = int(np.random.random() * ks_max) + 1
+    # a random assigned task node as the seed
+    while True:
+        k = np.random.randint(first.shape[0])
+        if veh_of[first[k]] >= 0:
+            break
+    seed = first[k]
+    ruined = np.zeros(n_vehicles, dtype=np.bool_)
+    done = 0
+    for j in range(adj.shape[1]):
+        c = adj[seed, j]
+        if c < 0:
+            break
+        v = veh_of[c]
+        if v < 0 or ruined[v]:
+            continue
+        ruined[v] = True
+        # the task nodes of route v, in order
+        nodes = np.empty(rlen[v], dtype=np.int64)
+        t = 0
+        at = 0
+        for x in range(1, rlen[v] - 1):
+            if ntask[route[v, x]] >= 0:
+                if route[v, x] == c:
+                    at = t
+                nodes[t] = route[v, x]
+                t += 1
+        lmax = min(float(t), ls_max)
+        size = int(np.random.random() * lmax) + 1
+        lo = max(0, at - size + 1)
+        hi = min(at, t - size)
+        begin = lo + np.random.randint(hi - lo + 1)
+        for x in range(begin, begin + size):
+            task = ntask[nodes[x]]
+            if veh_of[first[task]] >= 0:
+                _remove(task, data, state)
+                removed[count] = task
+                count += 1
+        done += 1
+        if done >= ks:
+            break
+    return count
+
+
+@_jit
+def _recreate(
+    tasks: IntArray,
+    count: int,
+    data: Data,
+    state: State,
+    scratch: Scratch,
+    allow_empty: bool,
+    blink: float,
+    demand: FloatArray,
+    far: FloatArray,
+) -> None:
+    """Insert ``tasks[:count]`` in one of SISR's orders (random 4, demand 4, far 2, close 1)."""
+    r = np.random.random() * 11.0
+    order = tasks[:count].copy()
+    if r < 4.0:
+        np.random.shuffle(order)
+    elif r < 8.0:
+        order = order[np.argsort(-demand[order], kind="mergesort")]
+    elif r < 10.0:
+        order = order[np.argsort(-far[order], kind="mergesort")]
+    else:
+        order = order[np.argsort(far[order], kind="mergesort")]
+    for k in order:
+        _insert(k, data, state, scratch, allow_empty, blink)
+
+
+@_jit
+def _unassigned(data: Data, state: State, out: IntArray) -> int:
+    first = data[_FIRST]
+    veh_of = state[_VEH_OF]
+    n = 0
+    for k in range(first.shape[0]):
+        if veh_of[first[k]] < 0:
+            out[n] = k
+            n += 1
+    return n
+
+
+@_jit
+def construct(
+    data: Data, state: State, scratch: Scratch, demand: FloatArray, far: FloatArray
+) -> None:
+    """Insert every unassigned task (SISR's recreate from the own routes)."""
+    tasks = np.empty(data[_FIRST].shape[0], dtype=np.int64)
+    n = _unassigned(data, state, tasks)
+    _recreate(tasks, n, data, state, scratch, True, 0.0, demand, far)
+
+
+@_jit
+def seed_random(seed: int) -> None:
+    """Seed numba's generator (separate from numpy's)."""
+    np.random.seed(seed)
+
+
+@_jit
+def _sync(src: State, dst: State, touched: BoolArray, data: Data) -> None:
+    """Make ``dst``'s touched routes equal ``src``'s, tables included."""
+    veh_of = dst[_VEH_OF]
+    pos_of = dst[_POS_OF]
+    for v in range(touched.shape[0]):
+        if not touched[v]:
+            continue
+        for k in range(dst[_RLEN][v]):
+            veh_of[dst[_ROUTE][v, k]] = -1
+            pos_of[dst[_ROUTE][v, k]] = -1
+    for v in range(touched.shape[0]):
+        if touched[v]:
+            dst[_ROUTE][v, :] = src[_ROUTE][v, :]
+            dst[_RLEN][v] = src[_RLEN][v]
+            _refresh(v, data, dst)
+
+
+@_jit
+def _touched_routes(before: State, after: State, touched: BoolArray) -> None:
+    """Mark the routes whose node sequence differs between two states."""
+    for v in range(touched.shape[0]):
+        touched[v] = False
+        if before[_RLEN][v] != after[_RLEN][v]:
+            touched[v] = True
+            continue
+        for k in range(before[_RLEN][v]):
+            if before[_ROUTE][v, k] != after[_ROUTE][v, k]:
+                touched[v] = True
+                break
+
+
+@_jit
+def anneal(
+    data: Data,
+    cur: State,
+    work: State,
+    best: State,
+    scratch: Scratch,
+    demand: FloatArray,
+    far: FloatArray,
+    iterations: int,
+    t_from: float,
+    t_to: float,
+    avg_removed: float,
+    max_string: int,
+    blink: float,
+) -> int:
+    """``iterations`` of ruin and recreate with annealing acceptance, temperature from
+    ``t_from`` to ``t_to`` geometrically; ``best`` keeps the lowest objective. ``work``
+    equals ``cur`` on entry and on exit. Returns the best objective."""
+    n_tasks = data[_FIRST].shape[0]
+    removed = np.empty(n_tasks, dtype=np.int64)
+    touched = np.zeros(cur[_RLEN].shape[0], dtype=np.bool_)
+    cur_obj = objective(data, cur)
+    best_obj = objective(data, best)
+    for it in range(iterations):
+        frac = it / max(iterations, 1)
+        temp = t_from * (t_to / t_from) ** frac if t_from > 0 else 0.0
+        count = _ruin(data, work, removed, avg_removed, max_string)
+        count += _unassigned_not_in(data, work, removed, count)
+        _recreate(removed, count, data, work, scratch, True, blink, demand, far)
+        new_obj = objective(data, work)
+        _touched_routes(cur, work, touched)
+        threshold = cur_obj
+        if temp > 0:
+            threshold = cur_obj - temp * np.log(np.random.random())
+        if new_obj < threshold:
+            _sync(work, cur, touched, data)
+            cur_obj = new_obj
+            if new_obj < best_obj:
+                best_obj = new_obj
+                for v in range(touched.shape[0]):
+                    touched[v] = True
+                _sync(cur, best, touched, data)
+        else:
+            _sync(cur, work, touched, data)
+    return best_obj
+
+
+@_jit
+def _unassigned_not_in(data: Data, state: State, removed: IntArray, count: int) -> int:
+    """Append the tasks unassigned before the ruin to ``removed[count:]``; returns how many."""
+    first = data[_FIRST]
+    veh_of = state[_VEH_OF]
+    mark = np.zeros(first.shape[0], dtype=np.bool_)
+    for j in range(count):
+        mark[removed[j]] = True
+    n = 0
+    for k in range(first.shape[0]):
+        if veh_of[first[k]] < 0 and not mark[k]:
+            removed[count + n] = k
+            n += 1
+    return n
+
+
+@_jit
+def shrink(
+    data: Data,
+    cur: State,
+    work: State,
+    best: State,
+    scratch: Scratch,
+    demand: FloatArray,
+    far: FloatArray,
+    absences: IntArray,
+    iterations: int,
+    avg_removed: float,
+    max_string: int,
+    blink: float,
+) -> bool:
+    """SISR's fleet minimisation: ``iterations`` of ruin and recreate without new routes.
+
+    Whenever ``cur`` serves every task it becomes ``best`` and loses its removable
+    route with the fewest tasks (the tasks become unassigned). A result with fewer
+    unassigned tasks, or a smaller sum of their ``absences``, replaces ``cur``; every
+    task a result leaves out gains an absence. ``work`` equals ``cur`` on entry and on
+    exit. Returns whether ``cur`` could still lose a route.
+    """
+    n_tasks = data[_FIRST].shape[0]
+    removable = data[_REMOVABLE]
+    removed = np.empty(n_tasks, dtype=np.int64)
+    out = np.empty(n_tasks, dtype=np.int64)
+    left = np.empty(n_tasks, dtype=np.int64)
+    touched = np.zeros(cur[_RLEN].shape[0], dtype=np.bool_)
+    n_cur = _unassigned(data, cur, out)
+    for _ in range(iterations):
+        sum_cur = 0
+        for j in range(n_cur):
+            sum_cur += absences[out[j]]
+        if n_cur == 0:
+            touched[:] = True
+            _sync(cur, best, touched, data)
+            target = -1
+            for v in range(cur[_RLEN].shape[0]):
+                fewer = target < 0 or cur[_RTASKS][v] < cur[_RTASKS][target]
+                if cur[_RLEN][v] > 2 and removable[v] and fewer:
+                    target = v
+            if target < 0:
+                return False
+            length = cur[_RLEN][target]
+            nodes = cur[_ROUTE][target, 1 : length - 1].copy()
+            for node in nodes:
+                task = data[_NTASK][node]
+                if task >= 0 and cur[_VEH_OF][data[_FIRST][task]] >= 0:
+                    _remove(task, data, cur)
+                    _remove(task, data, work)
+            n_cur = _unassigned(data, cur, out)
+            sum_cur = 0
+            for j in range(n_cur):
+                sum_cur += absences[out[j]]
+        count = _ruin(data, work, removed, avg_removed, max_string)
+        count += _unassigned_not_in(data, work, removed, count)
+        _recreate(removed, count, data, work, scratch, False, blink, demand, far)
+        n_new = _unassigned(data, work, left)
+        sum_new = 0
+        for j in range(n_new):
+            sum_new += absences[left[j]]
+        _touched_routes(cur, work, touched)
+        if n_new < n_cur or sum_new < sum_cur:
+            _sync(work, cur, touched, data)
+        else:
+            _sync(cur, work, touched, data)
+        for j in range(n_new):
+            absences[left[j]] += 1
+        n_cur = _unassigned(data, cur, out)
+    if n_cur == 0:
+        touched[:] = True
+        _sync(cur, best, touched, data)
+    return True

@@ -1,0 +1,77 @@
+"""The compiled string-removal search (``dispatch.solver._sisr``) on generated problems.
+
+Every plan is checked by :func:`dispatch.validate`; on tiny problems without maximum
+ride times (which the search checks on the earliest schedule only, a stricter rule
+than the problem's) the search must reach the brute-force optimum, which it can only
+do if its screening of insertion places never rejects a feasible one it needs.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from tests.solver.brute_force import BruteForce
+from tests.solver.isolated import solve_isolated
+from tests.strategies import problems, solver_settings, tiny_problems
+
+from dispatch import Errand, MealDelivery, Problem, SolveOptions, StopRole, validate
+from dispatch.solver._sisr import warm_up
+
+SISR = SolveOptions(time_limit_s=None, solution_limit=300, metaheuristic="sisr")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _kernels_loaded() -> None:
+    """Load (or compile) the kernels here once, so forked solves inherit them."""
+    warm_up()
+
+
+@solver_settings(60)
+@given(problem=problems(), seed=st.integers(0, 3))
+def test_sisr_plans_validate_and_account_for_every_task(problem: Problem, seed: int) -> None:
+    """Each task is routed once (pickup before drop-off, one courier) or unassigned once."""
+    plan = solve_isolated(problem, attrs.evolve(SISR, seed=seed))
+    assert plan.is_feasible(), plan.status
+    assert validate(problem, plan) == []
+    seen: Counter[str] = Counter()
+    for route in plan.routes:
+        for stop in route.stops:
+            if stop.role in (StopRole.PICKUP, StopRole.VISIT):
+                seen[stop.ref] += 1
+    seen.update(u.task_id for u in plan.unassigned)
+    assert seen == Counter(t.id for t in problem.tasks)
+    fixed = sum(problem.courier(r.courier_id).fixed_cost for r in plan.routes)
+    assert plan.objective.fixed_cost == fixed
+    assert plan.objective.distance_m == sum(r.distance_m for r in plan.routes)
+
+
+def _no_ride_limits(problem: Problem) -> Problem:
+    tasks = [
+        attrs.evolve(t, max_ride_s=None) if isinstance(t, Errand) else t for t in problem.tasks
+    ]
+    return attrs.evolve(problem, tasks=[t for t in tasks if not isinstance(t, MealDelivery)])
+
+
+@solver_settings(40)
+@given(problem=tiny_problems())
+def test_sisr_reaches_the_brute_force_optimum_on_tiny_problems(problem: Problem) -> None:
+    """Least unserved priority, then least distance plus fixed costs, as the brute force."""
+    problem = _no_ride_limits(problem)
+    plan = solve_isolated(problem, SISR)
+    assert validate(problem, plan) == []
+    unserved = sum(problem.task(u.task_id).priority for u in plan.unassigned)
+    assert (unserved, plan.distance_m + plan.objective.fixed_cost) == BruteForce(problem).best()
+
+
+@solver_settings(20)
+@given(problem=problems(), seed=st.integers(0, 3))
+def test_same_seed_and_iterations_give_the_same_plan(problem: Problem, seed: int) -> None:
+    options = attrs.evolve(SISR, seed=seed, solution_limit=100)
+    a = solve_isolated(problem, options)
+    b = solve_isolated(problem, options)
+    assert [r.stops for r in a.routes] == [r.stops for r in b.routes]
+    assert a.unassigned == b.unassigned
