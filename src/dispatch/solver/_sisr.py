@@ -180,7 +180,7 @@ def _fresh_state(cp: CompiledProblem, data: tuple[Any, ...]) -> tuple[Any, ...]:
 
     max_len = sum(len(t) for t in cp.task_nodes) + max((len(o) for o in cp.own_nodes), default=0)
     state = kernels.new_state(cp.n_nodes, cp.n_vehicles, max_len + 2, cp.node_delta.shape[1])
-    route, rlen = state[0], state[1]
+    route, rlen = state[kernels.ROUTE], state[kernels.RLEN]
     for v in range(cp.n_vehicles):
         nodes = [cp.starts[v], *cp.own_nodes[v], cp.ends[v]]
         route[v, : len(nodes)] = nodes
@@ -244,7 +244,7 @@ def sisr_routes(
     kernels.seed_random(seed)
     cur = _fresh_state(cp, data)
     n_vehicles = cp.n_vehicles
-    max_len = cur[0].shape[1]
+    max_len = cur[kernels.ROUTE].shape[1]
     dims = cp.node_delta.shape[1]
     scratch = (
         np.zeros(max_len, dtype=np.int64),
@@ -258,7 +258,7 @@ def sisr_routes(
         np.zeros(n_vehicles, dtype=np.int64),
         np.zeros(n_vehicles, dtype=np.int64),
     )
-    first = data[10]
+    first = data[kernels.FIRST]
     demand = np.clip(cp.node_delta[first], 0, None).sum(axis=1).astype(np.float64)
     depot = cp.starts[0] if n_vehicles else 0
     far = cp.distances_m[0][depot, first].astype(np.float64)
@@ -277,9 +277,9 @@ def sisr_routes(
     work = _copy(cur)
     began = time.perf_counter()
     budget = max(deadline - began, 0.0)
-    unserved = int((cur[10][first] < 0).sum())
+    unserved = int((cur[kernels.VEH_OF][first] < 0).sum())
     fleet_iterations = None if iterations is None else int(iterations * FLEET_SHARE)
-    if unserved == 0 and bool(data[17].max(initial=0) > 0) and len(first):
+    if unserved == 0 and bool(data[kernels.FIXED].max(initial=0) > 0) and len(first):
         absences = np.zeros(len(first), dtype=np.int64)
 
         def shrink(n: int, a: float, b: float) -> bool:
@@ -330,8 +330,9 @@ def sisr_routes(
         _phase(anneal, until=deadline, iterations=rest)
     if kernels.refresh_all(data, best):  # every insertion was simulated: cannot happen
         raise SolverError("the string-removal search produced an infeasible route")
-    routes = tuple(tuple(int(n) for n in best[0][v, : best[1][v]]) for v in range(n_vehicles))
-    starts = tuple(tuple(int(t) for t in best[2][v, : best[1][v]]) for v in range(n_vehicles))
+    route, rlen, start = best[kernels.ROUTE], best[kernels.RLEN], best[kernels.ST]
+    routes = tuple(tuple(int(n) for n in route[v, : rlen[v]]) for v in range(n_vehicles))
+    starts = tuple(tuple(int(t) for t in start[v, : rlen[v]]) for v in range(n_vehicles))
     return RawSolution(
         status=SolveStatus.FEASIBLE,
         routes=routes,

@@ -49,35 +49,34 @@ Scratch = tuple[Any, ...]
 _HUGE: Final = 2**62
 _NONE: Final = -1
 
-# Positions in ``data`` and ``state`` (numba reads a tuple's fields by constant index).
+# Positions in ``data`` and ``state`` (numba reads a tuple's fields by constant index;
+# the driver reads them by these names too).
 (
-    _DUR,
-    _DIST,
-    _VPROF,
-    _SVC,
-    _WLO,
-    _WHI,
-    _NW,
-    _DELTA,
-    _CAP,
-    _NTASK,
-    _FIRST,
-    _SECOND,
-    _MAXRIDE,
-    _PENALTY,
-    _ELIG,
-    _BUSYCAP,
-    _MAXTASKS,
-    _FIXED,
-    _VCLASS,
-    _VEARLY,
-    _VLATE,
-    _ADJ,
-    _REMOVABLE,
+    DUR,
+    DIST,
+    VPROF,
+    SVC,
+    WLO,
+    WHI,
+    NW,
+    DELTA,
+    CAP,
+    NTASK,
+    FIRST,
+    SECOND,
+    MAXRIDE,
+    PENALTY,
+    ELIG,
+    BUSYCAP,
+    MAXTASKS,
+    FIXED,
+    VCLASS,
+    VEARLY,
+    VLATE,
+    ADJ,
+    REMOVABLE,
 ) = range(23)
-(_ROUTE, _RLEN, _ST, _LATE, _LOAD, _SMAX, _SMIN, _BUSY, _RDIST, _RTASKS, _VEH_OF, _POS_OF) = range(
-    12
-)
+(ROUTE, RLEN, ST, LATE, LOAD, SMAX, SMIN, BUSY, RDIST, RTASKS, VEH_OF, POS_OF) = range(12)
 
 
 @_jit
@@ -115,20 +114,20 @@ def _simulate(
     Returns (feasible, busy seconds, metres, tasks). Feasible: every start inside its
     windows and the shift, loads within [0, capacity], ride times within bounds.
     """
-    dur = data[_DUR]
-    dist = data[_DIST]
-    vprof = data[_VPROF]
-    svc = data[_SVC]
-    wlo = data[_WLO]
-    whi = data[_WHI]
-    nw = data[_NW]
-    delta = data[_DELTA]
-    cap = data[_CAP]
-    ntask = data[_NTASK]
-    first = data[_FIRST]
-    maxride = data[_MAXRIDE]
-    vearly = data[_VEARLY]
-    vlate = data[_VLATE]
+    dur = data[DUR]
+    dist = data[DIST]
+    vprof = data[VPROF]
+    svc = data[SVC]
+    wlo = data[WLO]
+    whi = data[WHI]
+    nw = data[NW]
+    delta = data[DELTA]
+    cap = data[CAP]
+    ntask = data[NTASK]
+    first = data[FIRST]
+    maxride = data[MAXRIDE]
+    vearly = data[VEARLY]
+    vlate = data[VLATE]
     prof = vprof[v]
     dims = delta.shape[1]
     ok = True
@@ -200,18 +199,18 @@ def new_state(n_nodes: int, n_vehicles: int, max_len: int, dims: int) -> State:
 @_jit
 def _refresh(v: int, data: Data, state: State) -> bool:
     """Re-simulate route ``v`` into its tables; returns whether it is feasible."""
-    route = state[_ROUTE]
-    rlen = state[_RLEN]
-    st = state[_ST]
-    late = state[_LATE]
-    load = state[_LOAD]
-    smax = state[_SMAX]
-    smin = state[_SMIN]
-    busy = state[_BUSY]
-    rdist = state[_RDIST]
-    rtasks = state[_RTASKS]
-    veh_of = state[_VEH_OF]
-    pos_of = state[_POS_OF]
+    route = state[ROUTE]
+    rlen = state[RLEN]
+    st = state[ST]
+    late = state[LATE]
+    load = state[LOAD]
+    smax = state[SMAX]
+    smin = state[SMIN]
+    busy = state[BUSY]
+    rdist = state[RDIST]
+    rtasks = state[RTASKS]
+    veh_of = state[VEH_OF]
+    pos_of = state[POS_OF]
     ok, b, m, t = _simulate(route[v], rlen[v], v, data, st[v], late[v], load[v], smax[v], smin[v])
     busy[v] = b
     rdist[v] = m
@@ -219,8 +218,8 @@ def _refresh(v: int, data: Data, state: State) -> bool:
     for k in range(rlen[v]):
         veh_of[route[v, k]] = v
         pos_of[route[v, k]] = k
-    busycap = data[_BUSYCAP]
-    maxtasks = data[_MAXTASKS]
+    busycap = data[BUSYCAP]
+    maxtasks = data[MAXTASKS]
     if busycap[v] >= 0 and b > busycap[v]:
         ok = False
     if maxtasks[v] >= 0 and t > maxtasks[v]:
@@ -232,7 +231,7 @@ def _refresh(v: int, data: Data, state: State) -> bool:
 def refresh_all(data: Data, state: State) -> int:
     """Re-simulate every route; returns how many are infeasible (0 for a valid solution)."""
     bad = 0
-    for v in range(state[_RLEN].shape[0]):
+    for v in range(state[RLEN].shape[0]):
         if not _refresh(v, data, state):
             bad += 1
     return bad
@@ -246,32 +245,32 @@ def _best_in_route(k: int, v: int, data: Data, state: State, blink: float) -> tu
     right after it (``m == i - 1``) or after position ``m >= i``. Cost _HUGE: none.
     Each position is skipped with probability ``blink``.
     """
-    dur = data[_DUR]
-    dist = data[_DIST]
-    vprof = data[_VPROF]
-    svc = data[_SVC]
-    wlo = data[_WLO]
-    whi = data[_WHI]
-    nw = data[_NW]
-    delta = data[_DELTA]
-    cap = data[_CAP]
-    first = data[_FIRST]
-    second = data[_SECOND]
-    maxride = data[_MAXRIDE]
-    elig = data[_ELIG]
-    busycap = data[_BUSYCAP]
-    maxtasks = data[_MAXTASKS]
-    fixed = data[_FIXED]
-    vlate = data[_VLATE]
-    route = state[_ROUTE]
-    rlen = state[_RLEN]
-    st = state[_ST]
-    late = state[_LATE]
-    load = state[_LOAD]
-    smax = state[_SMAX]
-    smin = state[_SMIN]
-    busy = state[_BUSY]
-    rtasks = state[_RTASKS]
+    dur = data[DUR]
+    dist = data[DIST]
+    vprof = data[VPROF]
+    svc = data[SVC]
+    wlo = data[WLO]
+    whi = data[WHI]
+    nw = data[NW]
+    delta = data[DELTA]
+    cap = data[CAP]
+    first = data[FIRST]
+    second = data[SECOND]
+    maxride = data[MAXRIDE]
+    elig = data[ELIG]
+    busycap = data[BUSYCAP]
+    maxtasks = data[MAXTASKS]
+    fixed = data[FIXED]
+    vlate = data[VLATE]
+    route = state[ROUTE]
+    rlen = state[RLEN]
+    st = state[ST]
+    late = state[LATE]
+    load = state[LOAD]
+    smax = state[SMAX]
+    smin = state[SMIN]
+    busy = state[BUSY]
+    rtasks = state[RTASKS]
     best = _HUGE
     bi = -1
     bm = -1
@@ -399,12 +398,12 @@ def _insert(
     k: int, data: Data, state: State, scratch: Scratch, allow_empty: bool, blink: float
 ) -> bool:
     """Insert task ``k`` at its cheapest verified place; returns whether it was inserted."""
-    first = data[_FIRST]
-    second = data[_SECOND]
-    vclass = data[_VCLASS]
-    busycap = data[_BUSYCAP]
-    route = state[_ROUTE]
-    rlen = state[_RLEN]
+    first = data[FIRST]
+    second = data[SECOND]
+    vclass = data[VCLASS]
+    busycap = data[BUSYCAP]
+    route = state[ROUTE]
+    rlen = state[RLEN]
     buf = scratch[0]
     s_st = scratch[1]
     s_late = scratch[2]
@@ -446,12 +445,12 @@ def _insert(
 @_jit
 def _remove(k: int, data: Data, state: State) -> int:
     """Take task ``k`` out of its route (both nodes); returns the vehicle, -1 if unassigned."""
-    first = data[_FIRST]
-    second = data[_SECOND]
-    route = state[_ROUTE]
-    rlen = state[_RLEN]
-    veh_of = state[_VEH_OF]
-    pos_of = state[_POS_OF]
+    first = data[FIRST]
+    second = data[SECOND]
+    route = state[ROUTE]
+    rlen = state[RLEN]
+    veh_of = state[VEH_OF]
+    pos_of = state[POS_OF]
     p = first[k]
     v = veh_of[p]
     if v < 0:
@@ -477,12 +476,12 @@ def _remove(k: int, data: Data, state: State) -> int:
 @_jit
 def objective(data: Data, state: State) -> int:
     """Metres plus the fixed costs of used routes plus the penalties of unassigned tasks."""
-    penalty = data[_PENALTY]
-    fixed = data[_FIXED]
-    first = data[_FIRST]
-    rlen = state[_RLEN]
-    rdist = state[_RDIST]
-    veh_of = state[_VEH_OF]
+    penalty = data[PENALTY]
+    fixed = data[FIXED]
+    first = data[FIRST]
+    rlen = state[RLEN]
+    rdist = state[RDIST]
+    veh_of = state[VEH_OF]
     total = 0
     for v in range(rlen.shape[0]):
         if rlen[v] > 2:
@@ -496,13 +495,13 @@ def objective(data: Data, state: State) -> int:
 @_jit
 def _ruin(data: Data, state: State, removed: IntArray, avg_removed: float, max_string: int) -> int:
     """SISR's adjacent string removal; the removed tasks go into ``removed``; returns count."""
-    ntask = data[_NTASK]
-    first = data[_FIRST]
-    second = data[_SECOND]
-    adj = data[_ADJ]
-    route = state[_ROUTE]
-    rlen = state[_RLEN]
-    veh_of = state[_VEH_OF]
+    ntask = data[NTASK]
+    first = data[FIRST]
+    second = data[SECOND]
+    adj = data[ADJ]
+    route = state[ROUTE]
+    rlen = state[RLEN]
+    veh_of = state[VEH_OF]
     n_vehicles = rlen.shape[0]
     count = 0
     assigned = 0
@@ -591,8 +590,8 @@ def _recreate(
 
 @_jit
 def _unassigned(data: Data, state: State, out: IntArray) -> int:
-    first = data[_FIRST]
-    veh_of = state[_VEH_OF]
+    first = data[FIRST]
+    veh_of = state[VEH_OF]
     n = 0
     for k in range(first.shape[0]):
         if veh_of[first[k]] < 0:
@@ -606,7 +605,7 @@ def construct(
     data: Data, state: State, scratch: Scratch, demand: FloatArray, far: FloatArray
 ) -> None:
     """Insert every unassigned task (SISR's recreate from the own routes)."""
-    tasks = np.empty(data[_FIRST].shape[0], dtype=np.int64)
+    tasks = np.empty(data[FIRST].shape[0], dtype=np.int64)
     n = _unassigned(data, state, tasks)
     _recreate(tasks, n, data, state, scratch, True, 0.0, demand, far)
 
@@ -620,18 +619,18 @@ def seed_random(seed: int) -> None:
 @_jit
 def _sync(src: State, dst: State, touched: BoolArray, data: Data) -> None:
     """Make ``dst``'s touched routes equal ``src``'s, tables included."""
-    veh_of = dst[_VEH_OF]
-    pos_of = dst[_POS_OF]
+    veh_of = dst[VEH_OF]
+    pos_of = dst[POS_OF]
     for v in range(touched.shape[0]):
         if not touched[v]:
             continue
-        for k in range(dst[_RLEN][v]):
-            veh_of[dst[_ROUTE][v, k]] = -1
-            pos_of[dst[_ROUTE][v, k]] = -1
+        for k in range(dst[RLEN][v]):
+            veh_of[dst[ROUTE][v, k]] = -1
+            pos_of[dst[ROUTE][v, k]] = -1
     for v in range(touched.shape[0]):
         if touched[v]:
-            dst[_ROUTE][v, :] = src[_ROUTE][v, :]
-            dst[_RLEN][v] = src[_RLEN][v]
+            dst[ROUTE][v, :] = src[ROUTE][v, :]
+            dst[RLEN][v] = src[RLEN][v]
             _refresh(v, data, dst)
 
 
@@ -640,11 +639,11 @@ def _touched_routes(before: State, after: State, touched: BoolArray) -> None:
     """Mark the routes whose node sequence differs between two states."""
     for v in range(touched.shape[0]):
         touched[v] = False
-        if before[_RLEN][v] != after[_RLEN][v]:
+        if before[RLEN][v] != after[RLEN][v]:
             touched[v] = True
             continue
-        for k in range(before[_RLEN][v]):
-            if before[_ROUTE][v, k] != after[_ROUTE][v, k]:
+        for k in range(before[RLEN][v]):
+            if before[ROUTE][v, k] != after[ROUTE][v, k]:
                 touched[v] = True
                 break
 
@@ -668,9 +667,9 @@ def anneal(
     """``iterations`` of ruin and recreate with annealing acceptance, temperature from
     ``t_from`` to ``t_to`` geometrically; ``best`` keeps the lowest objective. ``work``
     equals ``cur`` on entry and on exit. Returns the best objective."""
-    n_tasks = data[_FIRST].shape[0]
+    n_tasks = data[FIRST].shape[0]
     removed = np.empty(n_tasks, dtype=np.int64)
-    touched = np.zeros(cur[_RLEN].shape[0], dtype=np.bool_)
+    touched = np.zeros(cur[RLEN].shape[0], dtype=np.bool_)
     cur_obj = objective(data, cur)
     best_obj = objective(data, best)
     for it in range(iterations):
@@ -700,8 +699,8 @@ def anneal(
 @_jit
 def _unassigned_not_in(data: Data, state: State, removed: IntArray, count: int) -> int:
     """Append the tasks unassigned before the ruin to ``removed[count:]``; returns how many."""
-    first = data[_FIRST]
-    veh_of = state[_VEH_OF]
+    first = data[FIRST]
+    veh_of = state[VEH_OF]
     mark = np.zeros(first.shape[0], dtype=np.bool_)
     for j in range(count):
         mark[removed[j]] = True
@@ -736,12 +735,12 @@ def shrink(
     task a result leaves out gains an absence. ``work`` equals ``cur`` on entry and on
     exit. Returns whether ``cur`` could still lose a route.
     """
-    n_tasks = data[_FIRST].shape[0]
-    removable = data[_REMOVABLE]
+    n_tasks = data[FIRST].shape[0]
+    removable = data[REMOVABLE]
     removed = np.empty(n_tasks, dtype=np.int64)
     out = np.empty(n_tasks, dtype=np.int64)
     left = np.empty(n_tasks, dtype=np.int64)
-    touched = np.zeros(cur[_RLEN].shape[0], dtype=np.bool_)
+    touched = np.zeros(cur[RLEN].shape[0], dtype=np.bool_)
     n_cur = _unassigned(data, cur, out)
     for _ in range(iterations):
         sum_cur = 0
@@ -751,17 +750,17 @@ def shrink(
             touched[:] = True
             _sync(cur, best, touched, data)
             target = -1
-            for v in range(cur[_RLEN].shape[0]):
-                fewer = target < 0 or cur[_RTASKS][v] < cur[_RTASKS][target]
-                if cur[_RLEN][v] > 2 and removable[v] and fewer:
+            for v in range(cur[RLEN].shape[0]):
+                fewer = target < 0 or cur[RTASKS][v] < cur[RTASKS][target]
+                if cur[RLEN][v] > 2 and removable[v] and fewer:
                     target = v
             if target < 0:
                 return False
-            length = cur[_RLEN][target]
-            nodes = cur[_ROUTE][target, 1 : length - 1].copy()
+            length = cur[RLEN][target]
+            nodes = cur[ROUTE][target, 1 : length - 1].copy()
             for node in nodes:
-                task = data[_NTASK][node]
-                if task >= 0 and cur[_VEH_OF][data[_FIRST][task]] >= 0:
+                task = data[NTASK][node]
+                if task >= 0 and cur[VEH_OF][data[FIRST][task]] >= 0:
                     _remove(task, data, cur)
                     _remove(task, data, work)
             n_cur = _unassigned(data, cur, out)
