@@ -16,9 +16,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 from tests.solver.brute_force import BruteForce
 from tests.solver.isolated import solve_isolated
+from tests.solver.test_fleet import fleet_problem
 from tests.strategies import problems, solver_settings, tiny_problems
 
-from dispatch import Errand, MealDelivery, Problem, SolveOptions, StopRole, validate
+from dispatch import (
+    DispatchWarning,
+    Errand,
+    MealDelivery,
+    Problem,
+    SolveOptions,
+    StopRole,
+    solve,
+    validate,
+)
 from dispatch.solver._sisr import warm_up
 
 SISR = SolveOptions(time_limit_s=None, solution_limit=300, metaheuristic="sisr")
@@ -75,3 +85,15 @@ def test_same_seed_and_iterations_give_the_same_plan(problem: Problem, seed: int
     b = solve_isolated(problem, options)
     assert [r.stops for r in a.routes] == [r.stops for r in b.routes]
     assert a.unassigned == b.unassigned
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"first_solution": "global_cheapest_arc"}, {"route_elimination": 0.5}, {"log_search": True}],
+)
+def test_options_of_ortools_alone_are_reported_as_unused(change: dict[str, object]) -> None:
+    """An OR-Tools option set with metaheuristic="sisr" is named in a warning, not dropped."""
+    problem = fleet_problem(2, 3)
+    with pytest.warns(DispatchWarning, match=f"SolveOptions.{next(iter(change))}"):
+        plan = solve(problem, attrs.evolve(SISR, solution_limit=20, **change))
+    assert validate(problem, plan) == []

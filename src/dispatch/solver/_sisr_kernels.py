@@ -27,6 +27,12 @@ screened in constant time each against ``late``, the loads, the ride time of the
 inserted, the detour budget and the task cap; the chosen position is then simulated in
 full (which also checks the ride times of the other tasks of the route) before it is
 applied, so an insertion is made only when the whole route stays feasible.
+
+The kernels are compiled with the incidental matcher's ``_jit`` and cached on disk the
+same way (:mod:`dispatch.incidental._kernels`): compiling them all took 20 s on one core
+of this project's machine, once per installation; loading them from the cache takes
+about a second in a fresh process (``_sisr.warm_up``, which the portfolio's worker
+processes run when they start).
 """
 
 from __future__ import annotations

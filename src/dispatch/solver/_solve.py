@@ -146,6 +146,9 @@ class SolveOptions:
         problem; maximum ride times are checked on the earliest schedule, which
         may reject a ride that a later pickup would make. From a warm start it
         becomes ``"ruin_and_recreate"`` (and so guided local search).
+        ``first_solution``, ``route_elimination`` and ``log_search`` are
+        OR-Tools' and do not apply to it (set to other than their defaults,
+        they bring a ``DispatchWarning``).
     workers
         Searches run at once: this process plus ``workers - 1`` processes with
         seeds ``seed + 1``, ``seed + 2``, ..., the first of them with
@@ -521,6 +524,8 @@ def solve(
     # The compiled search starts from its own construction; from a warm start (and its
     # locks) OR-Tools searches instead, as for its own iterated local search.
     compiled_search = options.metaheuristic == "sisr" and warm_start is None
+    if compiled_search:
+        _warn_unused(options)
     search_options = options
     if options.metaheuristic == "sisr" and not compiled_search:
         search_options = attrs.evolve(options, metaheuristic="ruin_and_recreate")
@@ -598,6 +603,26 @@ def solve(
         status=raw.status,
         runtime_s=time.perf_counter() - began,
     )
+
+
+def _warn_unused(options: SolveOptions) -> None:
+    """Warn about OR-Tools options that the compiled search has no use for."""
+    unused = [
+        name
+        for name, value, default in (
+            ("first_solution", options.first_solution, "parallel_cheapest_insertion"),
+            ("route_elimination", options.route_elimination, 0.0),
+            ("log_search", options.log_search, False),
+        )
+        if value != default
+    ]
+    if unused:
+        warnings.warn(
+            f"SolveOptions.{', SolveOptions.'.join(unused)} apply to OR-Tools' searches, not to "
+            'metaheuristic="sisr"; ignored in this search',
+            DispatchWarning,
+            stacklevel=3,
+        )
 
 
 def _search(
