@@ -245,19 +245,7 @@ def sisr_routes(
     cur = _fresh_state(cp, data)
     n_vehicles = cp.n_vehicles
     max_len = cur[kernels.ROUTE].shape[1]
-    dims = cp.node_delta.shape[1]
-    scratch = (
-        np.zeros(max_len, dtype=np.int64),
-        np.zeros(max_len, dtype=np.int64),
-        np.zeros(max_len, dtype=np.int64),
-        np.zeros((max_len, dims), dtype=np.int64),
-        np.zeros((max_len, dims), dtype=np.int64),
-        np.zeros((max_len, dims), dtype=np.int64),
-        np.zeros(n_vehicles, dtype=np.int64),
-        np.zeros(n_vehicles, dtype=np.int64),
-        np.zeros(n_vehicles, dtype=np.int64),
-        np.zeros(n_vehicles, dtype=np.int64),
-    )
+    scratch = kernels.new_scratch(max_len, n_vehicles, cp.node_delta.shape[1])
     first = data[kernels.FIRST]
     demand = np.clip(cp.node_delta[first], 0, None).sum(axis=1).astype(np.float64)
     depot = cp.starts[0] if n_vehicles else 0

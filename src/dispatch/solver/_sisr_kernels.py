@@ -19,7 +19,7 @@ here, compiled. Two tuples travel between the driver and these functions:
     schedule ``st``, the latest arrival that keeps the rest of the route feasible
     ``late``, ``load`` after each position and its suffix extremes ``smax, smin``,
     per route ``busy`` (travel plus service seconds), ``rdist`` and ``rtasks``, and
-    per node ``veh_of, pos_of`` (-1: unassigned).
+    per node ``veh_of``, its route's vehicle (-1: unassigned).
 
 Every change of a route is followed by :func:`_refresh`, which simulates the whole
 route: the tables the insertion tests read are never stale. Insertion positions are
@@ -82,7 +82,7 @@ _NONE: Final = -1
     ADJ,
     REMOVABLE,
 ) = range(23)
-(ROUTE, RLEN, ST, LATE, LOAD, SMAX, SMIN, BUSY, RDIST, RTASKS, VEH_OF, POS_OF) = range(12)
+(ROUTE, RLEN, ST, LATE, LOAD, SMAX, SMIN, BUSY, RDIST, RTASKS, VEH_OF) = range(11)
 
 
 @_jit
@@ -198,7 +198,23 @@ def new_state(n_nodes: int, n_vehicles: int, max_len: int, dims: int) -> State:
         np.zeros(n_vehicles, dtype=np.int64),  # rdist
         np.zeros(n_vehicles, dtype=np.int64),  # rtasks
         np.full(n_nodes, _NONE, dtype=np.int64),  # veh_of
-        np.full(n_nodes, _NONE, dtype=np.int64),  # pos_of
+    )
+
+
+def new_scratch(max_len: int, n_vehicles: int, dims: int) -> Scratch:
+    """Work space of :func:`_insert`: a trial route and its tables, and per vehicle the
+    cheapest place's cost and positions and whether its class was seen empty."""
+    return (
+        np.zeros(max_len, dtype=np.int64),  # buf: the trial route
+        np.zeros(max_len, dtype=np.int64),  # its st
+        np.zeros(max_len, dtype=np.int64),  # its late
+        np.zeros((max_len, dims), dtype=np.int64),  # its load
+        np.zeros((max_len, dims), dtype=np.int64),  # its smax
+        np.zeros((max_len, dims), dtype=np.int64),  # its smin
+        np.zeros(n_vehicles, dtype=np.int64),  # costs
+        np.zeros(n_vehicles, dtype=np.int64),  # pos_i
+        np.zeros(n_vehicles, dtype=np.int64),  # pos_m
+        np.zeros(n_vehicles, dtype=np.int64),  # seen (by class)
     )
 
 
@@ -216,14 +232,12 @@ def _refresh(v: int, data: Data, state: State) -> bool:
     rdist = state[RDIST]
     rtasks = state[RTASKS]
     veh_of = state[VEH_OF]
-    pos_of = state[POS_OF]
     ok, b, m, t = _simulate(route[v], rlen[v], v, data, st[v], late[v], load[v], smax[v], smin[v])
     busy[v] = b
     rdist[v] = m
     rtasks[v] = t
     for k in range(rlen[v]):
         veh_of[route[v, k]] = v
-        pos_of[route[v, k]] = k
     busycap = data[BUSYCAP]
     maxtasks = data[MAXTASKS]
     if busycap[v] >= 0 and b > busycap[v]:
@@ -456,7 +470,6 @@ def _remove(k: int, data: Data, state: State) -> int:
     route = state[ROUTE]
     rlen = state[RLEN]
     veh_of = state[VEH_OF]
-    pos_of = state[POS_OF]
     p = first[k]
     v = veh_of[p]
     if v < 0:
@@ -471,10 +484,8 @@ def _remove(k: int, data: Data, state: State) -> int:
         n += 1
     rlen[v] = n
     veh_of[p] = -1
-    pos_of[p] = -1
     if q >= 0:
         veh_of[q] = -1
-        pos_of[q] = -1
     _refresh(v, data, state)
     return int(v)
 
@@ -626,13 +637,11 @@ def seed_random(seed: int) -> None:
 def _sync(src: State, dst: State, touched: BoolArray, data: Data) -> None:
     """Make ``dst``'s touched routes equal ``src``'s, tables included."""
     veh_of = dst[VEH_OF]
-    pos_of = dst[POS_OF]
     for v in range(touched.shape[0]):
         if not touched[v]:
             continue
         for k in range(dst[RLEN][v]):
             veh_of[dst[ROUTE][v, k]] = -1
-            pos_of[dst[ROUTE][v, k]] = -1
     for v in range(touched.shape[0]):
         if touched[v]:
             dst[ROUTE][v, :] = src[ROUTE][v, :]
