@@ -42,20 +42,22 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 # set name (also the format name of its reader) -> glob of its instance files
 SETS: dict[InstanceFormat, str] = {"lilim": "l*.txt", "solomon": "*.txt", "sartori": "*-n*-*.txt"}
 #: Solver configurations that ``--variants`` can compare, as changes to the default
-#: ``SolveOptions``: ``current`` is the default; ``ils-descent`` is the previous
+#: ``SolveOptions``: ``current`` is the default; ``ils-descent`` is an earlier
 #: default search (iterated local search with a descent after every ruin and recreate);
 #: ``route-elimination`` spends half of each search's budget on a second search with one
 #: route fewer (``SolveOptions.route_elimination``); ``no-trim`` searches with the whole
 #: fleet of identical couriers (``SolveOptions.trim_fleet`` off); ``sisr`` runs the
 #: compiled string-removal search (``metaheuristic="sisr"``) in every search, ``ortools``
-#: OR-Tools' search in every search (no ``worker_metaheuristic``).
+#: OR-Tools' search in every search (no ``worker_metaheuristic``), ``ortools-sisr``
+#: OR-Tools' search here and SISR in the worker (the default before session 12).
 VARIANTS: dict[str, dict[str, Any]] = {
     "current": {},
     "ils-descent": {"metaheuristic": "iterated_local_search"},
     "route-elimination": {"route_elimination": 0.5},
     "no-trim": {"trim_fleet": False},
     "sisr": {"metaheuristic": "sisr"},
-    "ortools": {"worker_metaheuristic": None},
+    "ortools": {"metaheuristic": "ruin_and_recreate", "worker_metaheuristic": None},
+    "ortools-sisr": {"metaheuristic": "ruin_and_recreate"},
 }
 QUICK_INSTANCES = 3
 QUICK_TIME_LIMIT_S = 1.0

@@ -46,6 +46,7 @@ from dispatch import (
 )
 from dispatch.io import read_lilim
 from dispatch.solver import FIRST_SOLUTION_STRATEGIES, METAHEURISTICS
+from dispatch.solver._sisr import warm_up
 
 UNIT_S = 60
 LIMITED = SolveOptions(time_limit_s=None, solution_limit=100, metaheuristic="greedy_descent")
@@ -549,7 +550,7 @@ def _errand_blocked_by_an_own_stop() -> Problem:
 @pytest.mark.xfail(
     strict=True,
     raises=SolverHung,
-    reason="guided local search, tabu search and the default iterated local search never stop by "
+    reason="guided local search, tabu search and OR-Tools' iterated local search never stop by "
     "themselves when the model has fewer improving solutions than solution_limit; only the 300 s "
     "safety net (SAFETY_TIME_LIMIT_S) ends the run, with a DispatchWarning, so the plan then "
     "depends on wall clock",
@@ -557,18 +558,28 @@ def _errand_blocked_by_an_own_stop() -> Problem:
 @pytest.mark.parametrize(
     ("instance", "metaheuristic"),
     [
-        (_errand_blocked_by_an_own_stop, None),
+        (_errand_blocked_by_an_own_stop, "ruin_and_recreate"),
         (_one_visit, "guided_local_search"),
         (_one_visit, "tabu_search"),
     ],
-    ids=["blocked-errand-default", "one-visit-guided", "one-visit-tabu"],
+    ids=["blocked-errand-ruin-and-recreate", "one-visit-guided", "one-visit-tabu"],
 )
 def test_a_solution_limit_alone_stops_promptly(
-    instance: Callable[[], Problem], metaheuristic: str | None
+    instance: Callable[[], Problem], metaheuristic: str
 ) -> None:
     """Tiny problems with a solution limit of 2 and no time limit return within 2 s."""
     problem = instance()
-    chosen = {} if metaheuristic is None else {"metaheuristic": metaheuristic}
-    options = SolveOptions(time_limit_s=None, solution_limit=2, **chosen)  # type: ignore[arg-type]
+    options = SolveOptions(time_limit_s=None, solution_limit=2, metaheuristic=metaheuristic)
     plan = solve_isolated(problem, options, timeout_s=2.0)
+    assert validate(problem, plan) == []
+
+
+@pytest.mark.parametrize("instance", [_errand_blocked_by_an_own_stop, _one_visit])
+def test_the_default_search_stops_after_its_solution_limit(
+    instance: Callable[[], Problem],
+) -> None:
+    """The default ("auto": the compiled search here) counts its steps and stops by itself."""
+    warm_up()  # compiled (or loaded) here, before the fork, outside the timeout
+    problem = instance()
+    plan = solve_isolated(problem, SolveOptions(time_limit_s=None, solution_limit=2), timeout_s=5.0)
     assert validate(problem, plan) == []

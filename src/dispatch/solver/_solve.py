@@ -51,9 +51,10 @@ _PROBE_SHARE = 0.2
 _PRECISION_WARN = 2**53
 
 
-#: Accepted metaheuristic names: OR-Tools' (``METAHEURISTICS``) and ``"sisr"``, the compiled
-#: string-removal search of ``dispatch.solver._sisr``.
-SEARCHES: frozenset[str] = frozenset({*METAHEURISTICS, "sisr"})
+#: Accepted metaheuristic names: OR-Tools' (``METAHEURISTICS``), ``"sisr"``, the compiled
+#: string-removal search of ``dispatch.solver._sisr``, and ``"auto"``, which picks one of
+#: them per problem (:func:`_search_for`).
+SEARCHES: frozenset[str] = frozenset({*METAHEURISTICS, "sisr", "auto"})
 
 #: Longest time limit accepted (about eleven days); OR-Tools takes milliseconds in 64 bits.
 MAX_TIME_LIMIT_S = 1e6
@@ -130,25 +131,33 @@ class SolveOptions:
         changes tie-breaking in construction and local search. The same seed
         and the same solution limit give the same plan.
     first_solution, metaheuristic
-        OR-Tools strategies by name (see ``FIRST_SOLUTION_STRATEGIES`` and
-        ``METAHEURISTICS`` in ``dispatch.solver``). The default,
-        ``"ruin_and_recreate"``, runs OR-Tools' iterated local search as
-        SISR: strings of nearby visits are removed, re-inserted in a random
-        order at their cheapest feasible places, and the result is accepted
-        by simulated annealing, with no local-search descent in between.
-        ``"iterated_local_search"`` (the default before) descends after every
-        re-insertion, which makes each iteration far slower on long routes.
-        From a warm start both become guided local search, because OR-Tools'
-        iterated local search starts only from its own construction.
-        ``"sisr"`` is not OR-Tools': it runs dispatch's compiled string-removal
-        search (``dispatch.solver._sisr``), which first empties routes (fleet
+        Strategies by name: OR-Tools' (see ``FIRST_SOLUTION_STRATEGIES`` and
+        ``METAHEURISTICS`` in ``dispatch.solver``), ``"sisr"`` or ``"auto"``.
+        ``"ruin_and_recreate"`` runs OR-Tools' iterated local search as SISR:
+        strings of nearby visits are removed, re-inserted in a random order at
+        their cheapest feasible places, and the result is accepted by
+        simulated annealing, with no local-search descent in between.
+        ``"iterated_local_search"`` descends after every re-insertion, which
+        makes each iteration far slower on long routes. From a warm start both
+        become guided local search, because OR-Tools' iterated local search
+        starts only from its own construction. ``"sisr"`` is not OR-Tools': it
+        runs dispatch's compiled string-removal search
+        (``dispatch.solver._sisr``), which first empties routes (fleet
         minimisation) and then shortens the plan, under every rule of the
         problem; maximum ride times are checked on the earliest schedule, which
-        may reject a ride that a later pickup would make. From a warm start it
-        becomes ``"ruin_and_recreate"`` (and so guided local search).
+        may reject a ride that a later pickup would make; ``solution_limit``
+        counts its ruin-and-recreate steps. From a warm start it becomes
+        ``"ruin_and_recreate"`` (and so guided local search). The default,
+        ``"auto"``, runs ``"sisr"`` unless a warm start is given or some task
+        has a maximum ride time, and ``"ruin_and_recreate"`` then. Two searches
+        at once (``workers=2``), ``"auto"`` (so SISR on both cores) against
+        ``"ruin_and_recreate"`` beside SISR, side by side, on this project's
+        machine: Sartori-Buriol's 26 at 10 s better on 15, worse on 9 (mean
+        gap +0.99 % against +1.37 %); Solomon's 56 at 5 s better on 29, worse
+        on 8 (+0.96 % against +1.50 %, best-known fleets 50 against 47).
         ``first_solution``, ``route_elimination`` and ``log_search`` are
-        OR-Tools' and do not apply to it (set to other than their defaults,
-        they bring a ``DispatchWarning``).
+        OR-Tools' and do not apply to the compiled search (set to other than
+        their defaults, they bring a ``DispatchWarning`` when it runs).
     workers
         Searches run at once: this process plus ``workers - 1`` processes with
         seeds ``seed + 1``, ``seed + 2``, ..., the first of them with
@@ -179,9 +188,10 @@ class SolveOptions:
     worker_metaheuristic
         The metaheuristic of the first worker process (with ``workers >= 2``);
         the other workers run ``metaheuristic``. None: all run
-        ``metaheuristic``. The default puts the compiled string-removal search
-        (``"sisr"``) beside OR-Tools' search, so the two cores run different
-        algorithms and the better plan is kept. One search each, one core
+        ``metaheuristic``. The default runs the compiled string-removal search
+        (``"sisr"``) there; where ``"auto"`` leaves this process to OR-Tools
+        (ride limits), the two cores then run different algorithms and the
+        better plan is kept. One search each, one core
         each, side by side, ``"sisr"`` against ``"ruin_and_recreate"``:
         Sartori-Buriol's 26 at 10 s, better on 25, worse on 1 (mean gap
         +2.34 % against +4.99 %, best-known fleets 15 against 10); Li & Lim's
@@ -211,7 +221,7 @@ class SolveOptions:
     first_solution: str = attrs.field(
         default="parallel_cheapest_insertion", validator=_one_of(FIRST_SOLUTION_STRATEGIES)
     )
-    metaheuristic: str = attrs.field(default="ruin_and_recreate", validator=_one_of(SEARCHES))
+    metaheuristic: str = attrs.field(default="auto", validator=_one_of(SEARCHES))
     log_search: bool = False
     workers: int = attrs.field(default=1, validator=_workers)
     route_elimination: float = attrs.field(default=0.0, validator=_share)
@@ -521,14 +531,11 @@ def solve(
 
     budget_s = SAFETY_TIME_LIMIT_S if options.time_limit_s is None else options.time_limit_s
     deadline = began + budget_s * 0.97
-    # The compiled search starts from its own construction; from a warm start (and its
-    # locks) OR-Tools searches instead, as for its own iterated local search.
-    compiled_search = options.metaheuristic == "sisr" and warm_start is None
+    chosen = _search_for(options.metaheuristic, cp, warm_start)
+    compiled_search = chosen == "sisr"
     if compiled_search:
         _warn_unused(options)
-    search_options = options
-    if options.metaheuristic == "sisr" and not compiled_search:
-        search_options = attrs.evolve(options, metaheuristic="ruin_and_recreate")
+    search_options = attrs.evolve(options, metaheuristic=chosen)
     if options.trim_fleet and warm_start is None and not compiled_search:
         trimmed = trimmed_fleet(
             cp,
@@ -605,6 +612,23 @@ def solve(
     )
 
 
+def _search_for(metaheuristic: str, cp: CompiledProblem, warm_start: Plan | None) -> str:
+    """The search that runs: ``"auto"`` and ``"sisr"`` resolved for this problem.
+
+    The compiled search starts from its own construction, so from a warm start (and its
+    locks) OR-Tools searches instead. ``"auto"`` also leaves problems with a maximum ride
+    time to OR-Tools, whose schedule can delay a pickup to keep a ride short; the compiled
+    search checks rides on the earliest schedule only.
+    """
+    if metaheuristic not in ("auto", "sisr"):
+        return metaheuristic
+    if warm_start is not None:
+        return "ruin_and_recreate"
+    if metaheuristic == "auto" and any(r is not None for r in cp.max_ride_s):
+        return "ruin_and_recreate"
+    return "sisr"
+
+
 def _warn_unused(options: SolveOptions) -> None:
     """Warn about OR-Tools options that the compiled search has no use for."""
     unused = [
@@ -619,7 +643,8 @@ def _warn_unused(options: SolveOptions) -> None:
     if unused:
         warnings.warn(
             f"SolveOptions.{', SolveOptions.'.join(unused)} apply to OR-Tools' searches, not to "
-            'metaheuristic="sisr"; ignored in this search',
+            f"the compiled search that metaheuristic={options.metaheuristic!r} runs here; "
+            "ignored in this search",
             DispatchWarning,
             stacklevel=3,
         )
