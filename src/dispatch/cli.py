@@ -588,7 +588,8 @@ def _add_search_options(parser: argparse.ArgumentParser, time_limit_s: float) ->
         type=int_at_least(1),
         default=None,
         metavar="N",
-        help="also stop after N improving solutions (deterministic together with --seed)",
+        help="also stop after N improving solutions (OR-Tools) or N ruin-and-recreate steps "
+        "(the compiled search); deterministic together with --seed",
     )
     _add_workers_option(parser)
 
@@ -643,7 +644,8 @@ def _parser() -> argparse.ArgumentParser:
         type=int_at_least(1),
         default=None,
         metavar="N",
-        help="also stop after N improving solutions",
+        help="also stop after N improving solutions (OR-Tools) or N ruin-and-recreate steps "
+        "(the compiled search)",
     )
     _add_workers_option(demo)
     solve_cmd = commands.add_parser(

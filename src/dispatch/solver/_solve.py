@@ -121,15 +121,17 @@ class SolveOptions:
     time_limit_s
         Wall-clock budget for the whole call (model building included).
     solution_limit
-        Stop after this many improving solutions; with no time limit the run
-        is deterministic. Without a time limit, a safety net of
-        ``SAFETY_TIME_LIMIT_S`` seconds still bounds the search, because a
-        metaheuristic does not stop by itself when fewer improving solutions
-        exist than the limit asks for.
+        Stop after this many improving solutions (OR-Tools' searches) or this
+        many ruin-and-recreate steps (the compiled search, ``"sisr"``); with no
+        time limit the run is deterministic. Without a time limit, a safety net
+        of ``SAFETY_TIME_LIMIT_S`` seconds still bounds the search, because an
+        OR-Tools metaheuristic does not stop by itself when fewer improving
+        solutions exist than the limit asks for.
     seed
         Permutes the order in which tasks are handed to OR-Tools, which
-        changes tie-breaking in construction and local search. The same seed
-        and the same solution limit give the same plan.
+        changes tie-breaking in construction and local search, and seeds the
+        compiled search's random choices. The same seed and the same solution
+        limit give the same plan.
     first_solution, metaheuristic
         Strategies by name: OR-Tools' (see ``FIRST_SOLUTION_STRATEGIES`` and
         ``METAHEURISTICS`` in ``dispatch.solver``), ``"sisr"`` or ``"auto"``.
@@ -179,7 +181,8 @@ class SolveOptions:
     trim_fleet
         Search with only as many of a fleet's identical couriers as a first
         construction uses plus a few spares, when they have a fixed cost and
-        no warm start is given (``dispatch.solver._fleet`` states the rule).
+        no warm start is given, in OR-Tools' searches (the compiled search
+        empties routes itself; ``dispatch.solver._fleet`` states the rule).
         Large fleets of identical cars otherwise spend the budget on moves
         into empty routes. Sartori-Buriol (one car per request), 13
         instances at 5 s, one search each, side by side: better on 11, tied
