@@ -103,7 +103,9 @@ def start_workers(count: int, *, wait: bool = True) -> None:
 
     A long-running service calls this once at start-up, so that its first
     multi-worker solve does not pay for starting Python and importing
-    OR-Tools out of its budget. Calling it again is cheap.
+    OR-Tools out of its budget. The compiled search is loaded here too (with
+    ``wait``), since the default search runs it in this process as well.
+    Calling it again is cheap.
 
     Examples
     --------
@@ -113,7 +115,9 @@ def start_workers(count: int, *, wait: bool = True) -> None:
         return
     pool = _workers(count)
     if wait:
-        cf.wait([pool.submit(_warm) for _ in range(count)])
+        futures = [pool.submit(_warm) for _ in range(count)]
+        _warm()
+        cf.wait(futures)
 
 
 def _search_until(
