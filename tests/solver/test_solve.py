@@ -46,7 +46,9 @@ from dispatch import (
 )
 from dispatch.io import read_lilim
 from dispatch.solver import FIRST_SOLUTION_STRATEGIES, METAHEURISTICS
+from dispatch.solver._compile import compile_problem
 from dispatch.solver._sisr import warm_up
+from dispatch.solver._solve import _search_for
 
 UNIT_S = 60
 LIMITED = SolveOptions(time_limit_s=None, solution_limit=100, metaheuristic="greedy_descent")
@@ -583,3 +585,16 @@ def test_the_default_search_stops_after_its_solution_limit(
     problem = instance()
     plan = solve_isolated(problem, SolveOptions(time_limit_s=None, solution_limit=2), timeout_s=5.0)
     assert validate(problem, plan) == []
+
+
+def test_auto_runs_the_compiled_search_unless_rides_are_limited_or_a_plan_is_given() -> None:
+    """ "auto": SISR on plain problems; OR-Tools with a ride limit or a warm start; names kept."""
+    plain = Problem(tasks=[errand("e", 1, 2)], couriers=[courier()], travel=line(3))
+    limited = attrs.evolve(plain, tasks=[errand("e", 1, 2, max_ride_s=600)])
+    plan = solve(plain, LIMITED)
+    assert _search_for("auto", compile_problem(plain), None) == "sisr"
+    assert _search_for("auto", compile_problem(limited), None) == "ruin_and_recreate"
+    assert _search_for("auto", compile_problem(plain), plan) == "ruin_and_recreate"
+    assert _search_for("sisr", compile_problem(limited), None) == "sisr"
+    assert _search_for("sisr", compile_problem(plain), plan) == "ruin_and_recreate"
+    assert _search_for("tabu_search", compile_problem(plain), None) == "tabu_search"
