@@ -153,8 +153,8 @@ class SolveOptions:
         ``"auto"``, runs ``"sisr"`` unless a warm start is given or some task
         has a maximum ride time, and ``"ruin_and_recreate"`` then. Two searches
         at once (``workers=2``), ``"auto"`` (so SISR on both cores) against
-        ``"ruin_and_recreate"`` beside SISR, side by side, on this project's
-        machine: Sartori-Buriol's 26 at 10 s better on 15, worse on 9 (mean
+        ``"ruin_and_recreate"`` beside SISR, one run after the other, on this
+        project's machine: Sartori-Buriol's 26 at 10 s better on 15, worse on 9 (mean
         gap +0.99 % against +1.37 %); Solomon's 56 at 5 s better on 29, worse
         on 8 (+0.96 % against +1.50 %, best-known fleets 50 against 47).
         ``first_solution``, ``route_elimination`` and ``log_search`` are
