@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import sys
 
 import attrs
 import pytest
@@ -103,4 +104,20 @@ def test_a_pool_process_that_used_the_workers_exits() -> None:
         child.kill()
         child.join()
     assert not stuck
+    assert child.exitcode == 0
+
+
+def _exit_with_kernels_loaded() -> None:
+    start_workers(1)
+    sys.exit(0 if "dispatch.solver._sisr_kernels" in sys.modules else 3)
+
+
+def test_start_workers_loads_the_compiled_search_in_the_calling_process() -> None:
+    """start_workers loads the SISR kernels here too, since the default search runs them here."""
+    child = multiprocessing.get_context("spawn").Process(target=_exit_with_kernels_loaded)
+    child.start()
+    child.join(timeout=120)
+    if child.is_alive():
+        child.kill()
+        child.join()
     assert child.exitcode == 0

@@ -592,6 +592,7 @@ def test_auto_runs_the_compiled_search_unless_rides_are_limited_or_a_plan_is_giv
     plain = Problem(tasks=[errand("e", 1, 2)], couriers=[courier()], travel=line(3))
     limited = attrs.evolve(plain, tasks=[errand("e", 1, 2, max_ride_s=600)])
     plan = solve(plain, LIMITED)
+    assert validate(plain, plan) == []
     assert _search_for("auto", compile_problem(plain), None) == "sisr"
     assert _search_for("auto", compile_problem(limited), None) == "ruin_and_recreate"
     assert _search_for("auto", compile_problem(plain), plan) == "ruin_and_recreate"
