@@ -4,6 +4,7 @@
     python benchmarks/peers.py --set sartori --instances bar-n100-1,ber-n200-3 --time-limit 10
     python benchmarks/peers.py --set solomon --instances 6 --time-limit 5
     python benchmarks/peers.py --set lilim --solvers dispatch,vroom --instances lc101,lr112
+    python benchmarks/peers.py --set sartori --seeds 0,1,2   # the spread over 3 seeds
     python benchmarks/peers.py --set lilim --quick      # CI: 2 instances, 1 s each
 
 Solvers, each given the same wall-clock budget per instance, one after the other:
@@ -60,8 +61,20 @@ solver. A solution that breaks a rule or leaves a task out counts as not solved.
 best solver of an instance is the one with the fewest vehicles, then the least
 distance, among the solved ones (ties share the win).
 
-Output: a row per instance and solver, then a summary per solver; JSON to
-``benchmarks/results/peers-<set>-<time limit>s.json`` (or ``--output``).
+Output: a row per instance and solver, then a summary per solver and each solver
+against each other one (``scoreboard.pairwise``: on how many instances it ranks no
+worse, and the mean gaps of both on the instances where they used the same fleet);
+JSON to ``benchmarks/results/peers-<set>-<time limit>s.json`` (``...s-seeds-0-1-2.json``
+with several seeds; or ``--output``).
+
+With ``--seeds 0,1,2`` the whole side-by-side run is repeated per seed (every
+solver gets the seed; the best of an instance is decided within one seed), each
+seed gets its summary, and a last table gives each count's mean, lowest and highest
+value over the seeds (``scoreboard.spread``). Run-to-run variance at these budgets
+is large (one instance moved by 5 points between two runs of the same
+configuration in session 12), so a target such as "best or tied on 90 %" is read
+with that spread. The JSON's ``summary`` and ``summaries`` are the first seed's;
+``summaries_by_seed`` and ``spread`` hold the rest.
 
 Exit code: 0 when every ``dispatch`` plan passes the validator and no solver
 raised; 1 otherwise (a peer's invalid solution is a result, not a failure);
@@ -74,6 +87,7 @@ import argparse
 import datetime
 import importlib.metadata
 import importlib.util
+import itertools
 import os
 import statistics
 import sys
@@ -113,6 +127,8 @@ from dispatch.solver._compile import CompiledProblem, compile_problem
 from dispatch.solver._schedule import simulate
 from dispatch.solver._solve import _route
 from literature import SETS, benchmarks_dir, instance_files, spread
+from scoreboard import format_pairwise, format_spread, pairwise
+from scoreboard import spread as spread_over_seeds
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -716,7 +732,9 @@ def mark_best(rows: Sequence[Row]) -> None:
 
 
 def summarise(rows: Sequence[Row], solvers: Sequence[str]) -> dict[str, Row]:
-    """Per solver: solved, mean gap (own solved and common instances), BKS vehicles, wins."""
+    """Per solver: solved, mean gap (own solved and common instances), BKS vehicles, wins,
+    and ``against`` each other solver (``scoreboard.pairwise``). ``rows``: one budget, one seed.
+    """
     instances = list(dict.fromkeys(r["instance"] for r in rows))
     by_key = {(r["instance"], r["solver"]): r for r in rows}
     common = [i for i in instances if all(by_key[(i, s)]["solved"] for s in solvers)]
@@ -753,6 +771,8 @@ def summarise(rows: Sequence[Row], solvers: Sequence[str]) -> dict[str, Row]:
             "max_runtime_s": max(runtimes, default=None),
             "max_runtime_ratio": round(max(overruns), 3) if overruns else None,
         }
+    for solver, duels in pairwise(rows, solvers).items():
+        summary[solver]["against"] = duels
     return summary
 
 
@@ -761,6 +781,7 @@ def summarise(rows: Sequence[Row], solvers: Sequence[str]) -> dict[str, Row]:
 _COLUMNS = (
     ("instance", "<12"),
     ("solver", "<9"),
+    ("seed", ">4"),
     ("limit", ">5"),
     ("veh", ">4"),
     ("bks", ">4"),
@@ -795,6 +816,7 @@ def format_row(row: Row | None) -> str:
         cells = [
             row["instance"],
             row["solver"],
+            _show(row.get("seed")),
             _show(row.get("time_limit_s"), "g"),
             _show(row.get("vehicles")),
             _show(row.get("bks_vehicles")),
@@ -830,6 +852,10 @@ def format_summary(summary: Mapping[str, Row]) -> str:
             f"common gap: over the {any_solver['common_instances']} instance(s) every solver "
             "solved; BKS veh: solved with the best-known vehicle count"
         )
+    first = next(iter(summary), None)
+    duels = "" if first is None else format_pairwise(summary, first)
+    if duels:  # the other pairs are in the JSON (``against``)
+        lines.append(duels)
     return "\n".join(lines)
 
 
@@ -898,7 +924,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         metavar="A,B",
         help=f"which solvers, comma-separated (default {','.join(SOLVERS)})",
     )
-    parser.add_argument("--seed", type=int, default=0, metavar="N", help="seed (default 0)")
+    parser.add_argument("--seed", type=int, default=None, metavar="N", help="seed (default 0)")
+    parser.add_argument(
+        "--seeds",
+        default=None,
+        metavar="N,N",
+        help="several seeds, each a full side-by-side run (every solver, instance and "
+        "budget), then the spread of each summary count over them; replaces --seed",
+    )
     parser.add_argument(
         "--workers",
         type=positive_int,
@@ -917,7 +950,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         type=Path,
         default=None,
         metavar="FILE",
-        help="results JSON (default benchmarks/results/peers-<set>-<time limit>s.json)",
+        help="results JSON (default benchmarks/results/peers-<set>-<time limit>s.json, "
+        "-seeds-<seeds> before .json with several seeds)",
     )
     args = parser.parse_args(argv)
     solvers = [s.strip() for s in args.solvers.split(",") if s.strip()]
@@ -935,6 +969,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
             args.budgets = sorted({positive_seconds(b) for b in args.budgets.split(",")})
         except argparse.ArgumentTypeError as error:
             parser.error(f"--budgets: {error}")
+    if args.seeds is None:
+        args.seeds = [args.seed or 0]
+    else:
+        if args.seed is not None:
+            parser.error("--seeds replaces --seed; give one of them")
+        try:
+            args.seeds = list(dict.fromkeys(int(x) for x in args.seeds.split(",") if x.strip()))
+        except ValueError:
+            parser.error(f"--seeds: {args.seeds!r} is not a comma-separated list of integers")
+        if not args.seeds:
+            parser.error("--seeds: no seed given")
     return args
 
 
@@ -977,8 +1022,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     budgets: list[float] = args.budgets or [args.time_limit or default_limit]
     time_limit_s = max(budgets)
     label = "-".join(f"{b:g}" for b in budgets)
+    seeds: list[int] = args.seeds
+    several = "-seeds-" + "-".join(map(str, seeds)) if len(seeds) > 1 else ""
     output = args.output or REPO_ROOT / "benchmarks" / "results" / (
-        f"peers-{args.set_name}-{label}s.json"
+        f"peers-{args.set_name}-{label}s{several}.json"
     )
     skipped = unavailable_peers(args.solvers)
     for name, reason in skipped.items():
@@ -990,7 +1037,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     print(
         f"{args.set_name}: {len(files)} instance(s), {label} s per solver, "
-        f"solvers {', '.join(solvers)} (dispatch with {args.workers} worker(s)), from {folder}"
+        f"solvers {', '.join(solvers)} (dispatch with {args.workers} worker(s)), "
+        f"seed(s) {', '.join(map(str, seeds))}, from {folder}"
     )
     if "dispatch" in solvers:
         start_workers(args.workers - 1)  # once, as a service would at start-up
@@ -1001,43 +1049,57 @@ def main(argv: Sequence[str] | None = None) -> int:
         instance = READERS[args.set_name](path)
         data = PeerInput.from_instance(instance)
         cp = compile_problem(instance.problem)
-        for budget in budgets:
+        for budget, seed in itertools.product(budgets, seeds):
             instance_rows = []
             for solver in solvers:
                 try:
                     if solver == "dispatch":
-                        outcome = run_dispatch(path, args.set_name, budget, args.seed, args.workers)
+                        outcome = run_dispatch(path, args.set_name, budget, seed, args.workers)
                     else:
                         outcome = run_peer(
-                            solver, instance, data, cp, args.set_name, folder, budget, args.seed
+                            solver, instance, data, cp, args.set_name, folder, budget, seed
                         )
                 except Exception as error:  # one solver failing must not stop the others
-                    instance_rows.append(error_row(instance, solver, folder, error, budget))
-                    continue
-                report, runtime_s, note = outcome
-                instance_rows.append(row_of(solver, report, runtime_s, note, budget))
+                    row = error_row(instance, solver, folder, error, budget)
+                else:
+                    report, runtime_s, note = outcome
+                    row = row_of(solver, report, runtime_s, note, budget)
+                row["seed"] = seed
+                instance_rows.append(row)
             mark_best(instance_rows)
             for row in instance_rows:
                 print(format_row(row), flush=True)
             rows.extend(instance_rows)
-    summaries = {
-        b: summarise([r for r in rows if r["time_limit_s"] == b], solvers) for b in budgets
+    by_seed = {
+        b: {
+            s: summarise([r for r in rows if r["time_limit_s"] == b and r["seed"] == s], solvers)
+            for s in seeds
+        }
+        for b in budgets
     }
+    summaries = {b: by_seed[b][seeds[0]] for b in budgets}
     summary = summaries[time_limit_s]
-    for budget in budgets:
+    spreads = {b: spread_over_seeds(by_seed[b]) for b in budgets}
+    for budget, seed in itertools.product(budgets, seeds):
         print()
-        print(f"at {budget:g} s:")
-        print(format_summary(summaries[budget]))
+        print(f"at {budget:g} s" + (f", seed {seed}:" if len(seeds) > 1 else ":"))
+        print(format_summary(by_seed[budget][seed]))
+    if len(seeds) > 1:
+        for budget in budgets:
+            print()
+            print(f"at {budget:g} s, over seeds {', '.join(map(str, seeds))}:")
+            print(format_spread(spreads[budget]))
     if len(budgets) > 1:
         print()
-        print("time to quality:")
+        print("time to quality" + (f" (seed {seeds[0]}):" if len(seeds) > 1 else ":"))
         print(format_time_to_quality(summaries))
     write_json(
         {
             "set": args.set_name,
             "time_limit_s": time_limit_s,
             "budgets": budgets,
-            "seed": args.seed,
+            "seed": seeds[0],
+            "seeds": seeds,
             "dispatch_workers": args.workers,
             "vroom": {"threads": VROOM_THREADS, "exploration_level": VROOM_EXPLORATION},
             "solvers": solvers,
@@ -1052,6 +1114,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             "rows": rows,
             "summary": summary,
             "summaries": {f"{b:g}": summaries[b] for b in budgets},
+            "summaries_by_seed": {
+                f"{b:g}": {str(s): by_seed[b][s] for s in seeds} for b in budgets
+            },
+            "spread": {f"{b:g}": spreads[b] for b in budgets},
         },
         output,
     )

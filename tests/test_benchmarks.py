@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import doctest
 import importlib.util
 import json
 import os
@@ -400,6 +401,85 @@ def test_peers_best_and_summary_count_vehicles_then_distance() -> None:
     table = peers.format_time_to_quality({2.0: summary, 5.0: summary})
     assert "2 s" in table.splitlines()[0] and "5 s" in table.splitlines()[0]
     assert "+2.00 % 2/2 x0.5" in table
+    against = summary["x"]["against"]["y"]  # a: x has fewer vehicles; b: same fleet, a tie
+    assert against["no_worse"] == 2 and against["fewer_vehicles"] == 1
+    assert against["same_fleet"] == 1 and against["same_fleet_gap_pct"] == 3.0
+    assert summary["y"]["against"]["x"]["no_worse"] == 1  # the tie on b
+    assert summary["x"]["against"]["z"]["no_worse"] == 1  # z unsolved on a, shorter on b
+    assert summary["z"]["against"]["x"]["no_worse"] == 1
+    assert "x vs y: no worse on 2/2; fewer vehicles on 1, more on 0; same fleet on 1: " in (
+        peers.format_summary(summary)
+    )
+
+
+SCOREBOARD = REPO_ROOT / "benchmarks" / "scoreboard.py"
+
+
+def test_scoreboard_examples_hold(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The scoreboard's docstring examples run (benchmarks/ is outside pytest's doctest paths)."""
+    module = load_script(SCOREBOARD)
+    # doctest takes a function as the module's only if sys.modules names this module so
+    monkeypatch.setitem(sys.modules, "scoreboard", module)
+    failures, tried = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert tried == 10 and failures == 0
+
+
+def test_scoreboard_spread_reads_each_seed_and_skips_unknown_values() -> None:
+    """The spread over seeds: mean, lowest and highest per count; None where a seed lacks it."""
+    board = load_script(SCOREBOARD)
+    by_seed = {
+        0: {"x": {"mean_gap_pct": 1.0, "bks_vehicles_matched": 5, "best_or_tied": 4,
+                  "max_runtime_ratio": 0.9, "against": {"y": {"no_worse": 4}}},
+            "y": {"mean_gap_pct": None, "bks_vehicles_matched": 0, "best_or_tied": 0,
+                  "max_runtime_ratio": 1.1, "against": {"x": {"no_worse": 0}}}},
+        3: {"x": {"mean_gap_pct": 2.0, "bks_vehicles_matched": 6, "best_or_tied": 3,
+                  "max_runtime_ratio": 1.0, "against": {"y": {"no_worse": 3}}},
+            "y": {"mean_gap_pct": None, "bks_vehicles_matched": 1, "best_or_tied": 1,
+                  "max_runtime_ratio": 0.8, "against": {"x": {"no_worse": 1}}}},
+    }  # fmt: skip
+    result = board.spread(by_seed)
+    assert result["x"]["seeds"] == 2
+    assert result["x"]["bks_vehicles_matched"] == {"mean": 5.5, "min": 5, "max": 6}
+    assert result["x"]["no_worse"]["y"] == {"mean": 3.5, "min": 3, "max": 4}
+    assert result["y"]["mean_gap_pct"] is None
+    assert result["y"]["max_runtime_ratio"] == {"mean": 0.95, "min": 0.8, "max": 1.1}
+    table = board.format_spread(result)
+    assert "+1.50 [+1.00, +2.00]" in table and "y 3.5 [3, 4]" in table
+
+
+def test_peers_seeds_repeat_the_run_and_report_the_spread(tmp_path: Path) -> None:
+    """--seeds 0,1: every solver per seed, the best decided per seed, summaries and spread."""
+    if not (benchmarks_dir() / "lilim").is_dir():
+        pytest.skip(f"benchmark data not found at {benchmarks_dir()} (set DISPATCH_BENCHMARKS)")
+    output = tmp_path / "peers.json"
+    done = run_peers(
+        "--set", "lilim", "--quick", "--instances", "lc101", "--seeds", "0,1",
+        "--solvers", "dispatch,vroom", "--workers", "1", "--output", str(output),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = json.loads(output.read_text(encoding="utf-8"))
+    solvers = result["solvers"]
+    assert result["seeds"] == [0, 1] and result["seed"] == 0
+    rows = result["rows"]
+    assert sorted((r["seed"], r["solver"]) for r in rows) == sorted(
+        (seed, s) for seed in (0, 1) for s in solvers
+    )
+    for seed in (0, 1):
+        assert any(r["best"] for r in rows if r["seed"] == seed)
+    assert set(result["summaries_by_seed"]["1"]) == {"0", "1"}
+    assert result["summary"] == result["summaries_by_seed"]["1"]["0"]
+    spread = result["spread"]["1"]["dispatch"]
+    assert spread["seeds"] == 2 and spread["bks_vehicles_matched"]["max"] <= 1
+    assert "at 1 s, over seeds 0, 1:" in done.stdout
+    assert "at 1 s, seed 1:" in done.stdout
+
+
+def test_peers_rejects_bad_seeds() -> None:
+    """--seeds with --seed, or not integers: exit 2 naming the option."""
+    done = run_peers("--set", "lilim", "--seed", "3", "--seeds", "0,1")
+    assert done.returncode == 2 and "--seeds replaces --seed" in done.stderr
+    done = run_peers("--set", "lilim", "--seeds", "0,x")
+    assert done.returncode == 2 and "--seeds" in done.stderr
 
 
 ELDERCARE = REPO_ROOT / "benchmarks" / "eldercare.py"
