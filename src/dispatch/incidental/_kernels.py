@@ -33,7 +33,7 @@ import itertools
 import warnings
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Final, TypeVar, cast
+from typing import Any, Final, Literal, TypeVar, cast
 
 import numba
 import numpy as np
@@ -90,16 +90,30 @@ def _jit(function: _Function) -> _Function:
     numba refuses ``cache=True`` when it finds no writable location; the kernels then
     compile in memory, once per process.
     """
+    return _compiled(function, inline="never")
+
+
+def _jit_inlined(function: _Function) -> _Function:
+    """:func:`_jit` for a helper that numba copies into each compiled caller (``inline="always"``).
+
+    For small helpers called many times per step with many arrays: a call that is not
+    inlined passes every array of its arguments (about 0.5 µs for the string-removal
+    search's ``data`` and ``state`` tuples), while each inlined caller compiles longer.
+    """
+    return _compiled(function, inline="always")
+
+
+def _compiled(function: _Function, inline: Literal["never", "always"]) -> _Function:
     try:
-        compiled = numba.njit(cache=True, nogil=True)(function)
+        compiled = numba.njit(cache=True, nogil=True, inline=inline)(function)
     except RuntimeError:  # "cannot cache function ...: no locator available"
         warnings.warn(
             f"numba cannot cache {function.__name__} (no writable cache folder); "
             "compiling it in memory in every process",
             RuntimeWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
-        compiled = numba.njit(cache=False, nogil=True)(function)
+        compiled = numba.njit(cache=False, nogil=True, inline=inline)(function)
     return cast(_Function, compiled)  # called like the Python function it compiles
 
 
