@@ -316,7 +316,7 @@ def sisr_routes(
     if len(first):
         rest = None if iterations is None else iterations - (fleet_iterations or 0)
         _phase(anneal, until=deadline, iterations=rest)
-    if kernels.refresh_all(data, best):  # every insertion was simulated: cannot happen
+    if kernels.refresh_all(data, best):  # only results with feasible routes are kept
         raise SolverError("the string-removal search produced an infeasible route")
     route, rlen, start = best[kernels.ROUTE], best[kernels.RLEN], best[kernels.ST]
     routes = tuple(tuple(int(n) for n in route[v, : rlen[v]]) for v in range(n_vehicles))

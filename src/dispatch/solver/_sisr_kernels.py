@@ -18,8 +18,9 @@ here, compiled. Two tuples travel between the driver and these functions:
     ``route`` (vehicle x position, start and end included), ``rlen``, the earliest
     schedule ``st``, the latest arrival that keeps the rest of the route feasible
     ``late``, ``load`` after each position and its suffix extremes ``smax, smin``,
-    per route ``busy`` (travel plus service seconds), ``rdist`` and ``rtasks``, and
-    per node ``veh_of``, its route's vehicle (-1: unassigned).
+    per route ``busy`` (travel plus service seconds), ``rdist``, ``rtasks`` and
+    ``feasible`` (the last simulation's verdict), and per node ``veh_of``, its route's
+    vehicle (-1: unassigned).
 
 Every change of a route is followed by :func:`_refresh`, which simulates the whole
 route: the tables the insertion tests read are never stale. Insertion positions are
@@ -88,7 +89,7 @@ _NONE: Final = -1
     ADJ,
     REMOVABLE,
 ) = range(23)
-(ROUTE, RLEN, ST, LATE, LOAD, SMAX, SMIN, BUSY, RDIST, RTASKS, VEH_OF) = range(11)
+(ROUTE, RLEN, ST, LATE, LOAD, SMAX, SMIN, BUSY, RDIST, RTASKS, VEH_OF, FEASIBLE) = range(12)
 
 
 @_jit
@@ -204,6 +205,7 @@ def new_state(n_nodes: int, n_vehicles: int, max_len: int, dims: int) -> State:
         np.zeros(n_vehicles, dtype=np.int64),  # rdist
         np.zeros(n_vehicles, dtype=np.int64),  # rtasks
         np.full(n_nodes, _NONE, dtype=np.int64),  # veh_of
+        np.ones(n_vehicles, dtype=np.bool_),  # feasible
     )
 
 
@@ -250,6 +252,7 @@ def _refresh(v: int, data: Data, state: State) -> bool:
         ok = False
     if maxtasks[v] >= 0 and t > maxtasks[v]:
         ok = False
+    state[FEASIBLE][v] = ok
     return ok
 
 
@@ -656,17 +659,29 @@ def _sync(src: State, dst: State, touched: BoolArray, data: Data) -> None:
 
 
 @_jit
-def _touched_routes(before: State, after: State, touched: BoolArray) -> None:
-    """Mark the routes whose node sequence differs between two states."""
+def _touched_routes(before: State, after: State, touched: BoolArray) -> bool:
+    """Mark the routes whose node sequence differs between two states; returns whether
+    every marked route of ``after`` is feasible.
+
+    An insertion is made only into a route that stays feasible, but taking a task out
+    can break a route on its earliest schedule: without a stop before a pickup, the
+    pickup starts earlier while its drop-off still waits for its window, and the ride
+    grows past its limit (seen on an elder-meal day, a kitchen's pickups opening before
+    the elders' windows). A result with such a route is never accepted.
+    """
+    feasible = True
     for v in range(touched.shape[0]):
         touched[v] = False
         if before[RLEN][v] != after[RLEN][v]:
             touched[v] = True
-            continue
-        for k in range(before[RLEN][v]):
-            if before[ROUTE][v, k] != after[ROUTE][v, k]:
-                touched[v] = True
-                break
+        else:
+            for k in range(before[RLEN][v]):
+                if before[ROUTE][v, k] != after[ROUTE][v, k]:
+                    touched[v] = True
+                    break
+        if touched[v] and not after[FEASIBLE][v]:
+            feasible = False
+    return feasible
 
 
 @_jit
@@ -700,11 +715,11 @@ def anneal(
         count += _unassigned_not_in(data, work, removed, count)
         _recreate(removed, count, data, work, scratch, True, blink, demand, far)
         new_obj = objective(data, work)
-        _touched_routes(cur, work, touched)
+        feasible = _touched_routes(cur, work, touched)
         threshold = cur_obj
         if temp > 0:
             threshold = cur_obj - temp * np.log(np.random.random())
-        if new_obj < threshold:
+        if feasible and new_obj < threshold:
             _sync(work, cur, touched, data)
             cur_obj = new_obj
             if new_obj < best_obj:
@@ -795,8 +810,8 @@ def shrink(
         sum_new = 0
         for j in range(n_new):
             sum_new += absences[left[j]]
-        _touched_routes(cur, work, touched)
-        if n_new < n_cur or sum_new < sum_cur:
+        feasible = _touched_routes(cur, work, touched)
+        if feasible and (n_new < n_cur or sum_new < sum_cur):
             _sync(work, cur, touched, data)
         else:
             _sync(cur, work, touched, data)
