@@ -178,10 +178,10 @@ def format_spread(result: Mapping[str, Row]) -> str:
         f"{'solver':<9}  {'mean gap %':>24}  {'BKS veh':>18}  {'best/tied':>18}  no worse than"
     ]
     for solver, s in result.items():
-        against = "; ".join(f"{peer} {cell(v, 'g')}" for peer, v in s["no_worse"].items())
+        against = "; ".join(f"{peer} {cell(v, '.4g')}" for peer, v in s["no_worse"].items())
         lines.append(
             f"{solver:<9}  {cell(s['mean_gap_pct'], '+.2f'):>24}  "
-            f"{cell(s['bks_vehicles_matched'], 'g'):>18}  {cell(s['best_or_tied'], 'g'):>18}  "
+            f"{cell(s['bks_vehicles_matched'], '.4g'):>18}  {cell(s['best_or_tied'], '.4g'):>18}  "
             f"{against}"
         )
     lines.append("each cell: the mean over the seeds [lowest, highest]")
