@@ -19,9 +19,9 @@ Ruin removes strings of consecutive tasks from routes near a random seed task (a
 pair's other stop goes with it). Recreate inserts each task at its cheapest place,
 skipping each place with probability ``BLINK``. Every rule of the problem is kept:
 windows (several per stop), shifts, capacities in every dimension, pairs on one
-courier pickup first, maximum ride times (on the earliest schedule), detour budgets,
-task caps, skills and kinds, and own stops, which stay on their courier in their
-order. A place is screened in constant time and the chosen one simulated in full
+courier pickup first, maximum ride times (a pickup starts later when its ride needs
+it), detour budgets, task caps, skills and kinds, and own stops, which stay on their
+courier in their order. A place is screened in constant time and the chosen one simulated in full
 before it is taken, so every plan in the search is feasible.
 
 Travel is the compiled problem's integer matrices (seconds rounded up, metres

@@ -24,10 +24,11 @@ here, compiled. Two tuples travel between the driver and these functions:
 
 Every change of a route is followed by :func:`_refresh`, which simulates the whole
 route: the tables the insertion tests read are never stale. Insertion positions are
-screened in constant time each against ``late``, the loads, the ride time of the task
-inserted, the detour budget and the task cap; the chosen position is then simulated in
-full (which also checks the ride times of the other tasks of the route) before it is
-applied, so an insertion is made only when the whole route stays feasible.
+screened in constant time each against ``late``, the loads, the travel between the
+inserted task's stops (its least ride), the detour budget and the task cap; the chosen
+position is then simulated in full (which also checks the ride times of the other tasks
+of the route, starting pickups later where a ride needs it) before it is applied, so an
+insertion is made only when the whole route stays feasible.
 
 The kernels are compiled with the incidental matcher's ``_jit`` and cached on disk the
 same way (:mod:`dispatch.incidental._kernels`). The two helpers called most often with
@@ -122,10 +123,21 @@ def _simulate(
     smax: IntArray,
     smin: IntArray,
 ) -> tuple[bool, int, int, int]:
-    """Earliest schedule of ``seq[:length]`` for vehicle ``v`` into the given rows.
+    """Earliest schedule of ``seq[:length]`` for vehicle ``v`` that keeps every ride within
+    its limit, into the given rows.
 
     Returns (feasible, busy seconds, metres, tasks). Feasible: every start inside its
     windows and the shift, loads within [0, capacity], ride times within bounds.
+
+    The earliest schedule starts each stop as soon as it can. A pickup made early may then
+    ride past its limit while its drop-off waits for a window; the pickup can start later
+    instead (the courier waits before it). :func:`_delay_pickups` finds the earliest
+    schedule with every ride within its limit when there is one: every constraint is a
+    lower bound on some start given the others (a stop starts after the previous one
+    plus service and travel, a pickup no earlier than its drop-off's start less its
+    limit and service), so raising the starts until none is broken gives the least
+    schedule, and one start past its windows or the shift on the way proves there is
+    none.
     """
     dur = data[DUR]
     dist = data[DIST]
@@ -144,6 +156,7 @@ def _simulate(
     prof = vprof[v]
     dims = delta.shape[1]
     ok = True
+    rides_broken = False
     busy = 0
     metres = 0
     tasks = 0
@@ -175,8 +188,10 @@ def _simulate(
                 for j in range(k - 1, 0, -1):
                     if seq[j] == p:
                         if t - st[j] - svc[p] > maxride[task]:
-                            ok = False
+                            rides_broken = True
                         break
+    if ok and rides_broken:
+        ok = _delay_pickups(seq, length, v, data, st)
     for d in range(dims):
         smax[length - 1, d] = load[length - 1, d]
         smin[length - 1, d] = load[length - 1, d]
@@ -189,6 +204,54 @@ def _simulate(
             smax[k, d] = max(smax[k + 1, d], load[k, d])
             smin[k, d] = min(smin[k + 1, d], load[k, d])
     return ok, busy, metres, tasks
+
+
+@_jit
+def _delay_pickups(seq: IntArray, length: int, v: int, data: Data, st: IntArray) -> bool:
+    """Raise the starts ``st`` of a route (windows and shift kept, rides broken) until every
+    ride is within its limit; False when no schedule does that (see :func:`_simulate`).
+
+    Each round raises the pickups of the broken rides to their drop-offs' starts less
+    the limit and the service, then re-schedules from the first raised one. A round
+    only ever raises starts; the rounds stop at the least schedule, or when a start
+    leaves its windows or the shift, or after ``length`` rounds (then the route counts
+    as infeasible: a rejected insertion, never a broken ride).
+    """
+    dur = data[DUR]
+    svc = data[SVC]
+    wlo = data[WLO]
+    whi = data[WHI]
+    nw = data[NW]
+    ntask = data[NTASK]
+    first = data[FIRST]
+    maxride = data[MAXRIDE]
+    vlate = data[VLATE]
+    prof = data[VPROF][v]
+    floor = np.zeros(length, dtype=np.int64)
+    for _ in range(length):
+        lowest = length
+        for k in range(2, length):
+            task = ntask[seq[k]]
+            if task < 0 or maxride[task] < 0 or seq[k] == first[task]:
+                continue
+            p = first[task]
+            for j in range(k - 1, 0, -1):
+                if seq[j] == p:
+                    need = st[k] - svc[p] - maxride[task]
+                    if need > st[j]:
+                        floor[j] = max(floor[j], need)
+                        lowest = min(lowest, j)
+                    break
+        if lowest == length:
+            return True
+        for k in range(lowest, length):
+            n = seq[k]
+            a = seq[k - 1]
+            t = _wstart(n, max(st[k - 1] + svc[a] + dur[prof, a, n], floor[k]), wlo, whi, nw)
+            if t < 0 or t > vlate[v]:
+                return False
+            st[k] = t
+    return False
 
 
 def new_state(n_nodes: int, n_vehicles: int, max_len: int, dims: int) -> State:
@@ -267,12 +330,19 @@ def refresh_all(data: Data, state: State) -> int:
 
 
 @_jit_inlined
-def _best_in_route(k: int, v: int, data: Data, state: State, blink: float) -> tuple[int, int, int]:
+def _best_in_route(
+    k: int, v: int, data: Data, state: State, scratch: Scratch, blink: float
+) -> tuple[int, int, int]:
     """Cheapest screened position of task ``k`` in route ``v``: (cost, i, m).
 
     The first node goes between positions ``i - 1`` and ``i``; a pair's second node
     right after it (``m == i - 1``) or after position ``m >= i``. Cost _HUGE: none.
     Each position is skipped with probability ``blink``.
+
+    A pair's ride is screened against its limit with the travel and service between
+    its nodes (no waiting: the pickup may start later). A position that would beat the
+    best so far while its ride on the earliest schedule is too long is simulated in
+    full (:func:`_fits`, which delays the pickup when it can).
     """
     dur = data[DUR]
     dist = data[DIST]
@@ -355,20 +425,25 @@ def _best_in_route(k: int, v: int, data: Data, state: State, blink: float) -> tu
         busy_add += svc[p] + svc[q]
         if (
             0 <= tq <= vlate[v]
-            and (ride_max < 0 or tq - tp - svc[p] <= ride_max)
+            and (ride_max < 0 or dur[prof, p, q] <= ride_max)
             and tq + svc[q] + dur[prof, q, b] <= late[v, i]
             and (busycap[v] < 0 or busy[v] + busy_add <= busycap[v])
             and not (blink > 0 and np.random.random() < blink)
         ):
             cost = dist[prof, a, p] + dist[prof, p, q] + dist[prof, q, b]
             cost += extra - dist[prof, a, b]
-            if cost < best:
+            if cost < best and (
+                ride_max < 0
+                or tq - tp - svc[p] <= ride_max
+                or _fits(k, v, i, i - 1, data, state, scratch) > 0
+            ):
                 best, bi, bm = cost, i, i - 1
         # the second node after position m >= i: starts from i on are pushed by p
         arr = tp + svc[p] + dur[prof, p, b]
         if arr > late[v, i]:
             continue
         t = _wstart(b, arr, wlo, whi, nw)
+        chain = dur[prof, p, b]  # from leaving p to reaching seq[m], no waiting
         for m in range(i, length - 1):
             c = seq[m]
             if m > i:
@@ -376,6 +451,7 @@ def _best_in_route(k: int, v: int, data: Data, state: State, blink: float) -> tu
                 if arr > late[v, m]:
                     break
                 t = _wstart(c, arr, wlo, whi, nw)
+                chain += svc[seq[m - 1]] + dur[prof, seq[m - 1], c]
             room = True
             for d in range(dims):
                 x = load[v, m, d] + delta[p, d]
@@ -387,7 +463,7 @@ def _best_in_route(k: int, v: int, data: Data, state: State, blink: float) -> tu
             tq = _wstart(q, arr_q, wlo, whi, nw)
             if tq < 0 or tq > vlate[v]:
                 continue
-            if ride_max >= 0 and tq - tp - svc[p] > ride_max:
+            if ride_max >= 0 and chain + svc[c] + dur[prof, c, q] > ride_max:
                 break
             e = seq[m + 1]
             if tq + svc[q] + dur[prof, q, e] > late[v, m + 1]:
@@ -398,7 +474,11 @@ def _best_in_route(k: int, v: int, data: Data, state: State, blink: float) -> tu
             if blink > 0 and np.random.random() < blink:
                 continue
             cost = cost_p + dist[prof, c, q] + dist[prof, q, e] - dist[prof, c, e] + extra
-            if cost < best:
+            if cost < best and (
+                ride_max < 0
+                or tq - tp - svc[p] <= ride_max
+                or _fits(k, v, i, m, data, state, scratch) > 0
+            ):
                 best, bi, bm = cost, i, m
     return best, bi, bm
 
@@ -420,6 +500,19 @@ def _spliced(seq: IntArray, length: int, p: int, q: int, i: int, m: int, out: In
             out[n] = q
             n += 1
     return n
+
+
+@_jit
+def _fits(k: int, v: int, i: int, m: int, data: Data, state: State, scratch: Scratch) -> int:
+    """Route ``v`` with task ``k`` at ``(i, m)`` (see :func:`_best_in_route`) simulated in
+    full into ``scratch``: its length when every rule holds, else 0."""
+    busycap = data[BUSYCAP]
+    buf = scratch[0]
+    length = _spliced(state[ROUTE][v], state[RLEN][v], data[FIRST][k], data[SECOND][k], i, m, buf)
+    ok, b, _, _ = _simulate(
+        buf, length, v, data, scratch[1], scratch[2], scratch[3], scratch[4], scratch[5]
+    )
+    return length if ok and (busycap[v] < 0 or b <= busycap[v]) else 0
 
 
 @_jit
@@ -451,7 +544,7 @@ def _insert(
             if not allow_empty or seen[vclass[v]] == 1:
                 continue
             seen[vclass[v]] = 1
-        c, i, m = _best_in_route(k, v, data, state, blink)
+        c, i, m = _best_in_route(k, v, data, state, scratch, blink)
         costs[v] = c
         pos_i[v] = i
         pos_m[v] = m
@@ -664,10 +757,12 @@ def _touched_routes(before: State, after: State, touched: BoolArray) -> bool:
     every marked route of ``after`` is feasible.
 
     An insertion is made only into a route that stays feasible, but taking a task out
-    can break a route on its earliest schedule: without a stop before a pickup, the
-    pickup starts earlier while its drop-off still waits for its window, and the ride
-    grows past its limit (seen on an elder-meal day, a kitchen's pickups opening before
-    the elders' windows). A result with such a route is never accepted.
+    can break a route: where travel times break the triangle inequality (rounded road
+    times), or where :func:`_delay_pickups` gives up after its rounds. Before rides were
+    met by starting pickups later, this happened on elder-meal days: without a stop
+    before a pickup, the pickup started earlier while its drop-off still waited for its
+    window, and the ride grew past its limit. A result with such a route is never
+    accepted.
     """
     feasible = True
     for v in range(touched.shape[0]):

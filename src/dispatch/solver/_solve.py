@@ -146,8 +146,7 @@ class SolveOptions:
         runs dispatch's compiled string-removal search
         (``dispatch.solver._sisr``), which first empties routes (fleet
         minimisation) and then shortens the plan, under every rule of the
-        problem; maximum ride times are checked on the earliest schedule, which
-        may reject a ride that a later pickup would make; ``solution_limit``
+        problem (a pickup starts later when its ride needs it); ``solution_limit``
         counts its ruin-and-recreate steps. From a warm start it becomes
         ``"ruin_and_recreate"`` (and so guided local search). The default,
         ``"auto"``, runs ``"sisr"`` unless a warm start is given or some task
