@@ -46,7 +46,6 @@ from dispatch import (
 )
 from dispatch.io import read_lilim
 from dispatch.solver import FIRST_SOLUTION_STRATEGIES, METAHEURISTICS
-from dispatch.solver._compile import compile_problem
 from dispatch.solver._sisr import warm_up
 from dispatch.solver._solve import _search_for
 
@@ -587,15 +586,14 @@ def test_the_default_search_stops_after_its_solution_limit(
     assert validate(problem, plan) == []
 
 
-def test_auto_runs_the_compiled_search_unless_rides_are_limited_or_a_plan_is_given() -> None:
-    """ "auto": SISR on plain problems; OR-Tools with a ride limit or a warm start; names kept."""
+def test_auto_runs_the_compiled_search_unless_a_plan_is_given() -> None:
+    """ "auto" and "sisr": SISR, ride limits or not; OR-Tools from a warm start; names kept."""
     plain = Problem(tasks=[errand("e", 1, 2)], couriers=[courier()], travel=line(3))
-    limited = attrs.evolve(plain, tasks=[errand("e", 1, 2, max_ride_s=600)])
     plan = solve(plain, LIMITED)
     assert validate(plain, plan) == []
-    assert _search_for("auto", compile_problem(plain), None) == "sisr"
-    assert _search_for("auto", compile_problem(limited), None) == "ruin_and_recreate"
-    assert _search_for("auto", compile_problem(plain), plan) == "ruin_and_recreate"
-    assert _search_for("sisr", compile_problem(limited), None) == "sisr"
-    assert _search_for("sisr", compile_problem(plain), plan) == "ruin_and_recreate"
-    assert _search_for("tabu_search", compile_problem(plain), None) == "tabu_search"
+    assert _search_for("auto", None) == "sisr"
+    assert _search_for("auto", plan) == "ruin_and_recreate"
+    assert _search_for("sisr", None) == "sisr"
+    assert _search_for("sisr", plan) == "ruin_and_recreate"
+    assert _search_for("tabu_search", None) == "tabu_search"
+    assert _search_for("tabu_search", plan) == "tabu_search"

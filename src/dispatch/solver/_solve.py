@@ -53,7 +53,7 @@ _PRECISION_WARN = 2**53
 
 #: Accepted metaheuristic names: OR-Tools' (``METAHEURISTICS``), ``"sisr"``, the compiled
 #: string-removal search of ``dispatch.solver._sisr``, and ``"auto"``, which picks one of
-#: them per problem (:func:`_search_for`).
+#: them per call (:func:`_search_for`).
 SEARCHES: frozenset[str] = frozenset({*METAHEURISTICS, "sisr", "auto"})
 
 #: Longest time limit accepted (about eleven days); OR-Tools takes milliseconds in 64 bits.
@@ -149,13 +149,14 @@ class SolveOptions:
         problem (a pickup starts later when its ride needs it); ``solution_limit``
         counts its ruin-and-recreate steps. From a warm start it becomes
         ``"ruin_and_recreate"`` (and so guided local search). The default,
-        ``"auto"``, runs ``"sisr"`` unless a warm start is given or some task
-        has a maximum ride time, and ``"ruin_and_recreate"`` then: on elder-meal
-        days (``benchmarks/eldercare.py``'s district at scale 0.5, seeds 1 to 3,
-        20 s, one worker, session 13; the zones' re-plans start warm, so only
-        the kitchens' first plans differ) both delivered all 750 meals, and
-        ``"ruin_and_recreate"`` drove 409.5, 447.2 and 450.3 km against
-        ``"sisr"``'s 460.6, 470.4 and 473.2 km. Two searches
+        ``"auto"``, runs ``"sisr"`` unless a warm start is given, and
+        ``"ruin_and_recreate"`` then. Whole elder-meal days (``eldercare_district``
+        at scale 0.25, 470 to 488 meals and check-ins, 30 couriers, seeds 1 to 3,
+        10 s, one core, session 13): ``"sisr"`` served every task in 157.5,
+        157.2 and 164.8 km; ``"ruin_and_recreate"`` left 141, 138 and 149 out
+        and drove 1,073 to 1,204 km. (Until session 13 ``"auto"`` gave problems
+        with ride limits to OR-Tools, because the compiled search checked rides on
+        the earliest schedule only.) Two searches
         at once (``workers=2``), ``"auto"`` (so SISR on both cores) against
         ``"ruin_and_recreate"`` beside SISR, one run after the other, on this
         project's machine: Sartori-Buriol's 26 at 10 s better on 15, worse on 9 (mean
@@ -538,7 +539,7 @@ def solve(
 
     budget_s = SAFETY_TIME_LIMIT_S if options.time_limit_s is None else options.time_limit_s
     deadline = began + budget_s * 0.97
-    chosen = _search_for(options.metaheuristic, cp, warm_start)
+    chosen = _search_for(options.metaheuristic, warm_start)
     compiled_search = chosen == "sisr"
     if compiled_search:
         _warn_unused(options)
@@ -619,19 +620,18 @@ def solve(
     )
 
 
-def _search_for(metaheuristic: str, cp: CompiledProblem, warm_start: Plan | None) -> str:
-    """The search that runs: ``"auto"`` and ``"sisr"`` resolved for this problem.
+def _search_for(metaheuristic: str, warm_start: Plan | None) -> str:
+    """The search that runs: ``"auto"`` and ``"sisr"`` resolved for this call.
 
     The compiled search starts from its own construction, so from a warm start (and its
-    locks) OR-Tools searches instead. ``"auto"`` also leaves problems with a maximum ride
-    time to OR-Tools, whose schedule can delay a pickup to keep a ride short; the compiled
-    search checks rides on the earliest schedule only.
+    locks) OR-Tools searches instead.
+
+    >>> _search_for("auto", None), _search_for("tabu_search", None)
+    ('sisr', 'tabu_search')
     """
     if metaheuristic not in ("auto", "sisr"):
         return metaheuristic
     if warm_start is not None:
-        return "ruin_and_recreate"
-    if metaheuristic == "auto" and any(r is not None for r in cp.max_ride_s):
         return "ruin_and_recreate"
     return "sisr"
 
