@@ -131,13 +131,9 @@ def _simulate(
 
     The earliest schedule starts each stop as soon as it can. A pickup made early may then
     ride past its limit while its drop-off waits for a window; the pickup can start later
-    instead (the courier waits before it). :func:`_delay_pickups` finds the earliest
-    schedule with every ride within its limit when there is one: every constraint is a
-    lower bound on some start given the others (a stop starts after the previous one
-    plus service and travel, a pickup no earlier than its drop-off's start less its
-    limit and service), so raising the starts until none is broken gives the least
-    schedule, and one start past its windows or the shift on the way proves there is
-    none.
+    instead (the courier waits before it). For a route with ride limits,
+    :func:`_delay_pickups` checks the rides and finds the earliest schedule that keeps
+    them all, when there is one.
     """
     dur = data[DUR]
     dist = data[DIST]
@@ -156,7 +152,7 @@ def _simulate(
     prof = vprof[v]
     dims = delta.shape[1]
     ok = True
-    rides_broken = False
+    rides_limited = False
     busy = 0
     metres = 0
     tasks = 0
@@ -184,14 +180,11 @@ def _simulate(
             if n == first[task]:
                 tasks += 1
             elif maxride[task] >= 0:
-                p = first[task]
-                for j in range(k - 1, 0, -1):
-                    if seq[j] == p:
-                        if t - st[j] - svc[p] > maxride[task]:
-                            rides_broken = True
-                        break
-    if ok and rides_broken:
-        ok = _delay_pickups(seq, length, v, data, st)
+                rides_limited = True
+    if ok and rides_limited:  # checked (and met, by later pickups, where possible) apart
+        ok = _delay_pickups(
+            seq, length, st, late, dur[prof], svc, wlo, whi, nw, ntask, first, maxride, vlate[v]
+        )
     for d in range(dims):
         smax[length - 1, d] = load[length - 1, d]
         smin[length - 1, d] = load[length - 1, d]
@@ -207,27 +200,38 @@ def _simulate(
 
 
 @_jit
-def _delay_pickups(seq: IntArray, length: int, v: int, data: Data, st: IntArray) -> bool:
-    """Raise the starts ``st`` of a route (windows and shift kept, rides broken) until every
-    ride is within its limit; False when no schedule does that (see :func:`_simulate`).
+def _delay_pickups(
+    seq: IntArray,
+    length: int,
+    st: IntArray,
+    floor: IntArray,
+    dur: IntArray,
+    svc: IntArray,
+    wlo: IntArray,
+    whi: IntArray,
+    nw: IntArray,
+    ntask: IntArray,
+    first: IntArray,
+    maxride: IntArray,
+    shift_end: int,
+) -> bool:
+    """Raise the starts ``st`` of a route (its earliest schedule) until every ride is
+    within its limit; False when no schedule does that. ``floor`` is work space.
 
-    Each round raises the pickups of the broken rides to their drop-offs' starts less
-    the limit and the service, then re-schedules from the first raised one. A round
-    only ever raises starts; the rounds stop at the least schedule, or when a start
-    leaves its windows or the shift, or after ``length`` rounds (then the route counts
-    as infeasible: a rejected insertion, never a broken ride).
+    Every constraint is a lower bound on some start given the others: a stop starts
+    after the previous one plus service and travel, a pickup no earlier than its
+    drop-off's start less its limit and service. So raising the starts until none is
+    broken gives the least schedule, and a start past its windows or the shift on the
+    way proves there is none. Each round raises the pickups of the broken rides and
+    re-schedules from the first raised one; after ``length`` rounds the route counts as
+    infeasible (a rejected insertion, never a broken ride).
+
+    Plain arrays, not the ``data`` tuple: called with ``data`` from the inlined
+    :func:`_simulate`, it slowed every step of the search by a quarter even on problems
+    without ride limits, where it never runs.
     """
-    dur = data[DUR]
-    svc = data[SVC]
-    wlo = data[WLO]
-    whi = data[WHI]
-    nw = data[NW]
-    ntask = data[NTASK]
-    first = data[FIRST]
-    maxride = data[MAXRIDE]
-    vlate = data[VLATE]
-    prof = data[VPROF][v]
-    floor = np.zeros(length, dtype=np.int64)
+    for k in range(length):
+        floor[k] = 0
     for _ in range(length):
         lowest = length
         for k in range(2, length):
@@ -245,10 +249,10 @@ def _delay_pickups(seq: IntArray, length: int, v: int, data: Data, st: IntArray)
         if lowest == length:
             return True
         for k in range(lowest, length):
-            n = seq[k]
             a = seq[k - 1]
-            t = _wstart(n, max(st[k - 1] + svc[a] + dur[prof, a, n], floor[k]), wlo, whi, nw)
-            if t < 0 or t > vlate[v]:
+            n = seq[k]
+            t = _wstart(n, max(st[k - 1] + svc[a] + dur[a, n], floor[k]), wlo, whi, nw)
+            if t < 0 or t > shift_end:
                 return False
             st[k] = t
     return False
@@ -274,7 +278,8 @@ def new_state(n_nodes: int, n_vehicles: int, max_len: int, dims: int) -> State:
 
 def new_scratch(max_len: int, n_vehicles: int, dims: int) -> Scratch:
     """Work space of :func:`_insert`: a trial route and its tables, and per vehicle the
-    cheapest place's cost and positions and whether its class was seen empty."""
+    cheapest place's cost and positions, whether its class was seen empty, and the
+    cheapest place whose ride holds on the earliest schedule (see :func:`_best_in_route`)."""
     return (
         np.zeros(max_len, dtype=np.int64),  # buf: the trial route
         np.zeros(max_len, dtype=np.int64),  # its st
@@ -286,6 +291,9 @@ def new_scratch(max_len: int, n_vehicles: int, dims: int) -> Scratch:
         np.zeros(n_vehicles, dtype=np.int64),  # pos_i
         np.zeros(n_vehicles, dtype=np.int64),  # pos_m
         np.zeros(n_vehicles, dtype=np.int64),  # seen (by class)
+        np.zeros(n_vehicles, dtype=np.int64),  # sure_cost
+        np.zeros(n_vehicles, dtype=np.int64),  # sure_i
+        np.zeros(n_vehicles, dtype=np.int64),  # sure_m
     )
 
 
@@ -331,18 +339,19 @@ def refresh_all(data: Data, state: State) -> int:
 
 @_jit_inlined
 def _best_in_route(
-    k: int, v: int, data: Data, state: State, scratch: Scratch, blink: float
-) -> tuple[int, int, int]:
-    """Cheapest screened position of task ``k`` in route ``v``: (cost, i, m).
+    k: int, v: int, data: Data, state: State, blink: float
+) -> tuple[int, int, int, int, int, int]:
+    """Cheapest screened position of task ``k`` in route ``v``: (cost, i, m), then the
+    cheapest whose ride fits on the earliest schedule: (cost, i, m).
 
     The first node goes between positions ``i - 1`` and ``i``; a pair's second node
     right after it (``m == i - 1``) or after position ``m >= i``. Cost _HUGE: none.
     Each position is skipped with probability ``blink``.
 
     A pair's ride is screened against its limit with the travel and service between
-    its nodes (no waiting: the pickup may start later). A position that would beat the
-    best so far while its ride on the earliest schedule is too long is simulated in
-    full (:func:`_fits`, which delays the pickup when it can).
+    its nodes (no waiting: the pickup may start later), so the cheapest position may
+    need a later pickup, which only a full simulation can confirm; :func:`_insert` then
+    falls back on the second. Both are the same for tasks without a ride limit.
     """
     dur = data[DUR]
     dist = data[DIST]
@@ -373,10 +382,13 @@ def _best_in_route(
     best = _HUGE
     bi = -1
     bm = -1
+    sure = _HUGE  # the cheapest whose ride holds on the earliest schedule
+    si = -1
+    sm = -1
     if elig[k, v] == 0:
-        return best, bi, bm
+        return best, bi, bm, sure, si, sm
     if maxtasks[v] >= 0 and rtasks[v] + 1 > maxtasks[v]:
-        return best, bi, bm
+        return best, bi, bm, sure, si, sm
     prof = vprof[v]
     dims = delta.shape[1]
     p = first[k]
@@ -414,6 +426,7 @@ def _best_in_route(
             cost = dist[prof, a, p] + dist[prof, p, b] - dist[prof, a, b] + extra
             if cost < best:
                 best, bi, bm = cost, i, -1
+                sure, si, sm = cost, i, -1
             continue
         ride_max = maxride[k]
         cost_p = dist[prof, a, p] + dist[prof, p, b] - dist[prof, a, b]
@@ -432,12 +445,10 @@ def _best_in_route(
         ):
             cost = dist[prof, a, p] + dist[prof, p, q] + dist[prof, q, b]
             cost += extra - dist[prof, a, b]
-            if cost < best and (
-                ride_max < 0
-                or tq - tp - svc[p] <= ride_max
-                or _fits(k, v, i, i - 1, data, state, scratch) > 0
-            ):
+            if cost < best:
                 best, bi, bm = cost, i, i - 1
+            if cost < sure and (ride_max < 0 or tq - tp - svc[p] <= ride_max):
+                sure, si, sm = cost, i, i - 1
         # the second node after position m >= i: starts from i on are pushed by p
         arr = tp + svc[p] + dur[prof, p, b]
         if arr > late[v, i]:
@@ -474,13 +485,11 @@ def _best_in_route(
             if blink > 0 and np.random.random() < blink:
                 continue
             cost = cost_p + dist[prof, c, q] + dist[prof, q, e] - dist[prof, c, e] + extra
-            if cost < best and (
-                ride_max < 0
-                or tq - tp - svc[p] <= ride_max
-                or _fits(k, v, i, m, data, state, scratch) > 0
-            ):
+            if cost < best:
                 best, bi, bm = cost, i, m
-    return best, bi, bm
+            if cost < sure and (ride_max < 0 or tq - tp - svc[p] <= ride_max):
+                sure, si, sm = cost, i, m
+    return best, bi, bm, sure, si, sm
 
 
 @_jit
@@ -503,9 +512,13 @@ def _spliced(seq: IntArray, length: int, p: int, q: int, i: int, m: int, out: In
 
 
 @_jit
-def _fits(k: int, v: int, i: int, m: int, data: Data, state: State, scratch: Scratch) -> int:
-    """Route ``v`` with task ``k`` at ``(i, m)`` (see :func:`_best_in_route`) simulated in
-    full into ``scratch``: its length when every rule holds, else 0."""
+def _trial(k: int, v: int, i: int, m: int, data: Data, state: State, scratch: Scratch) -> int:
+    """Route ``v`` with task ``k`` at ``(i, m)`` (see :func:`_best_in_route`) into
+    ``scratch[0]``, simulated in full: its length when every rule holds, else 0.
+
+    Called, not inlined, from :func:`_insert`: with the whole simulation copied into it,
+    the insertion's screening loop ran a tenth slower.
+    """
     busycap = data[BUSYCAP]
     buf = scratch[0]
     length = _spliced(state[ROUTE][v], state[RLEN][v], data[FIRST][k], data[SECOND][k], i, m, buf)
@@ -516,26 +529,69 @@ def _fits(k: int, v: int, i: int, m: int, data: Data, state: State, scratch: Scr
 
 
 @_jit
+def _verified_place(
+    k: int, v: int, data: Data, state: State, scratch: Scratch
+) -> tuple[int, int, int]:
+    """The cheapest place of task ``k`` in route ``v`` that passes a full simulation:
+    (cost, i, m), cost _HUGE for none. Every place is costed, then simulated cheapest
+    first: slow, so only for a ride-limited task whose screened place failed."""
+    dist = data[DIST]
+    p = data[FIRST][k]
+    q = data[SECOND][k]
+    seq = state[ROUTE][v]
+    length = state[RLEN][v]
+    prof = data[VPROF][v]
+    extra = data[FIXED][v] if length == 2 else 0
+    n = length * length
+    cost = np.full(n, _HUGE, dtype=np.int64)
+    at_i = np.zeros(n, dtype=np.int64)
+    at_m = np.zeros(n, dtype=np.int64)
+    c = 0
+    for i in range(1, length):
+        a = seq[i - 1]
+        b = seq[i]
+        cost_p = dist[prof, a, p] + dist[prof, p, b] - dist[prof, a, b] + extra
+        if q < 0:
+            cost[c], at_i[c], at_m[c] = cost_p, i, -1
+            c += 1
+            continue
+        cost[c] = dist[prof, a, p] + dist[prof, p, q] + dist[prof, q, b] - dist[prof, a, b]
+        cost[c] += extra
+        at_i[c], at_m[c] = i, i - 1
+        c += 1
+        for m in range(i, length - 1):
+            x = seq[m]
+            y = seq[m + 1]
+            cost[c] = cost_p + dist[prof, x, q] + dist[prof, q, y] - dist[prof, x, y]
+            at_i[c], at_m[c] = i, m
+            c += 1
+    for j in np.argsort(cost[:c], kind="mergesort"):
+        if _trial(k, v, at_i[j], at_m[j], data, state, scratch) > 0:
+            return int(cost[j]), int(at_i[j]), int(at_m[j])
+    return _HUGE, -1, -1
+
+
+@_jit
 def _insert(
     k: int, data: Data, state: State, scratch: Scratch, allow_empty: bool, blink: float
 ) -> bool:
-    """Insert task ``k`` at its cheapest verified place; returns whether it was inserted."""
-    first = data[FIRST]
-    second = data[SECOND]
+    """Insert task ``k`` at its cheapest verified place; returns whether it was inserted.
+
+    The cheapest place over all routes is simulated in full. When the route breaks a rule
+    there and that place's ride was not sure on the earliest schedule (see
+    :func:`_best_in_route`), the route's cheapest place that passes a full simulation
+    (:func:`_verified_place`) competes next; otherwise the route drops out."""
     vclass = data[VCLASS]
-    busycap = data[BUSYCAP]
     route = state[ROUTE]
     rlen = state[RLEN]
     buf = scratch[0]
-    s_st = scratch[1]
-    s_late = scratch[2]
-    s_load = scratch[3]
-    s_smax = scratch[4]
-    s_smin = scratch[5]
     costs = scratch[6]
     pos_i = scratch[7]
     pos_m = scratch[8]
     seen = scratch[9]
+    sure_cost = scratch[10]
+    sure_i = scratch[11]
+    sure_m = scratch[12]
     n_vehicles = rlen.shape[0]
     seen[:] = 0
     for v in range(n_vehicles):
@@ -544,24 +600,29 @@ def _insert(
             if not allow_empty or seen[vclass[v]] == 1:
                 continue
             seen[vclass[v]] = 1
-        c, i, m = _best_in_route(k, v, data, state, scratch, blink)
+        c, i, m, sc, si, sm = _best_in_route(k, v, data, state, blink)
         costs[v] = c
         pos_i[v] = i
         pos_m[v] = m
-    p = first[k]
-    q = second[k]
+        sure_cost[v] = sc
+        sure_i[v] = si
+        sure_m[v] = sm
     while True:
         v = int(np.argmin(costs))
         if costs[v] >= _HUGE:
             return False
-        length = _spliced(route[v], rlen[v], p, q, pos_i[v], pos_m[v], buf)
-        ok, b, _, _ = _simulate(buf, length, v, data, s_st, s_late, s_load, s_smax, s_smin)
-        if ok and (busycap[v] < 0 or b <= busycap[v]):
+        length = _trial(k, v, pos_i[v], pos_m[v], data, state, scratch)
+        if length > 0:
             route[v, :length] = buf[:length]
             rlen[v] = length
             _refresh(v, data, state)
             return True
-        costs[v] = _HUGE
+        if sure_i[v] != pos_i[v] or sure_m[v] != pos_m[v]:  # the place tried was unsure
+            costs[v], pos_i[v], pos_m[v] = _verified_place(k, v, data, state, scratch)
+            sure_i[v] = pos_i[v]  # verified: a second failure drops the route
+            sure_m[v] = pos_m[v]
+        else:
+            costs[v] = _HUGE
 
 
 @_jit
@@ -645,8 +706,8 @@ def _ruin(data: Data, state: State, removed: IntArray, avg_removed: float, max_s
     seed = first[k]
     ruined = np.zeros(n_vehicles, dtype=np.bool_)
     done = 0
-    for j in range(adj.shape[1]):
-        c = adj[seed, j]
+    for j in range(-1, adj.shape[1]):
+        c = seed if j < 0 else adj[seed, j]  # the seed's own route first, as in SISR
         if c < 0:
             break
         v = veh_of[c]
@@ -758,7 +819,7 @@ def _touched_routes(before: State, after: State, touched: BoolArray) -> bool:
 
     An insertion is made only into a route that stays feasible, but taking a task out
     can break a route: where travel times break the triangle inequality (rounded road
-    times), or where :func:`_delay_pickups` gives up after its rounds. Before rides were
+    times), or where :func:`_simulate` gives up delaying pickups after its rounds. Before rides were
     met by starting pickups later, this happened on elder-meal days: without a stop
     before a pickup, the pickup started earlier while its drop-off still waited for its
     window, and the ride grew past its limit. A result with such a route is never

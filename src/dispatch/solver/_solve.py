@@ -152,8 +152,8 @@ class SolveOptions:
         ``"auto"``, runs ``"sisr"`` unless a warm start is given, and
         ``"ruin_and_recreate"`` then. Whole elder-meal days (``eldercare_district``
         at scale 0.25, 470 to 488 meals and check-ins, 30 couriers, seeds 1 to 3,
-        10 s, one core, session 13): ``"sisr"`` served every task in 157.5,
-        157.2 and 164.8 km; ``"ruin_and_recreate"`` left 141, 138 and 149 out
+        10 s, one core, session 13): ``"sisr"`` served every task in 155.7,
+        157.2 and 162.5 km; ``"ruin_and_recreate"`` left 141, 138 and 149 out
         and drove 1,073 to 1,204 km. (Until session 13 ``"auto"`` gave problems
         with ride limits to OR-Tools, because the compiled search checked rides on
         the earliest schedule only.) Two searches
