@@ -38,9 +38,11 @@ copied into their callers (``_jit_inlined``): a step of ruin and recreate ran 1.
 ``ber-n200-1`` 100.5 to 88.8 µs, 20,000 steps at temperature 0, session 13), and
 compiling every kernel with no cache took 31 s instead of 20 s on one core of this
 project's machine, once per installation (inlining also ``_refresh``, ``_remove`` and
-``_spliced`` took 53 s for a little more speed). Loading them from the cache takes about
-a second in a fresh process (``_sisr.warm_up``, which the portfolio's worker processes
-run when they start).
+``_spliced`` took 53 s for a little more speed). Meeting ride limits by later pickups
+(:func:`_delay_pickups`, :func:`_verified_place`) then took some of that back where there
+are no ride limits: 0.85x and 0.95x the steps per second (``bar-n100-2``, ``ber-n200-1``).
+Loading the kernels from the cache takes about a second in a fresh process
+(``_sisr.warm_up``, which the portfolio's worker processes run when they start).
 """
 
 from __future__ import annotations
@@ -279,7 +281,8 @@ def new_state(n_nodes: int, n_vehicles: int, max_len: int, dims: int) -> State:
 def new_scratch(max_len: int, n_vehicles: int, dims: int) -> Scratch:
     """Work space of :func:`_insert`: a trial route and its tables, and per vehicle the
     cheapest place's cost and positions, whether its class was seen empty, and the
-    cheapest place whose ride holds on the earliest schedule (see :func:`_best_in_route`)."""
+    positions of the cheapest place whose ride holds on the earliest schedule (see
+    :func:`_best_in_route`)."""
     return (
         np.zeros(max_len, dtype=np.int64),  # buf: the trial route
         np.zeros(max_len, dtype=np.int64),  # its st
@@ -291,7 +294,6 @@ def new_scratch(max_len: int, n_vehicles: int, dims: int) -> Scratch:
         np.zeros(n_vehicles, dtype=np.int64),  # pos_i
         np.zeros(n_vehicles, dtype=np.int64),  # pos_m
         np.zeros(n_vehicles, dtype=np.int64),  # seen (by class)
-        np.zeros(n_vehicles, dtype=np.int64),  # sure_cost
         np.zeros(n_vehicles, dtype=np.int64),  # sure_i
         np.zeros(n_vehicles, dtype=np.int64),  # sure_m
     )
@@ -340,9 +342,9 @@ def refresh_all(data: Data, state: State) -> int:
 @_jit_inlined
 def _best_in_route(
     k: int, v: int, data: Data, state: State, blink: float
-) -> tuple[int, int, int, int, int, int]:
+) -> tuple[int, int, int, int, int]:
     """Cheapest screened position of task ``k`` in route ``v``: (cost, i, m), then the
-    cheapest whose ride fits on the earliest schedule: (cost, i, m).
+    positions (i, m) of the cheapest whose ride holds on the earliest schedule.
 
     The first node goes between positions ``i - 1`` and ``i``; a pair's second node
     right after it (``m == i - 1``) or after position ``m >= i``. Cost _HUGE: none.
@@ -350,8 +352,9 @@ def _best_in_route(
 
     A pair's ride is screened against its limit with the travel and service between
     its nodes (no waiting: the pickup may start later), so the cheapest position may
-    need a later pickup, which only a full simulation can confirm; :func:`_insert` then
-    falls back on the second. Both are the same for tasks without a ride limit.
+    need a later pickup, which only a full simulation can confirm. When the two
+    positions differ, the first was such an unsure one (:func:`_insert` then looks
+    further if it fails). They are the same for tasks without a ride limit.
     """
     dur = data[DUR]
     dist = data[DIST]
@@ -386,9 +389,9 @@ def _best_in_route(
     si = -1
     sm = -1
     if elig[k, v] == 0:
-        return best, bi, bm, sure, si, sm
+        return best, bi, bm, si, sm
     if maxtasks[v] >= 0 and rtasks[v] + 1 > maxtasks[v]:
-        return best, bi, bm, sure, si, sm
+        return best, bi, bm, si, sm
     prof = vprof[v]
     dims = delta.shape[1]
     p = first[k]
@@ -489,7 +492,7 @@ def _best_in_route(
                 best, bi, bm = cost, i, m
             if cost < sure and (ride_max < 0 or tq - tp - svc[p] <= ride_max):
                 sure, si, sm = cost, i, m
-    return best, bi, bm, sure, si, sm
+    return best, bi, bm, si, sm
 
 
 @_jit
@@ -516,8 +519,9 @@ def _trial(k: int, v: int, i: int, m: int, data: Data, state: State, scratch: Sc
     """Route ``v`` with task ``k`` at ``(i, m)`` (see :func:`_best_in_route`) into
     ``scratch[0]``, simulated in full: its length when every rule holds, else 0.
 
-    Called, not inlined, from :func:`_insert`: with the whole simulation copied into it,
-    the insertion's screening loop ran a tenth slower.
+    Called, not inlined, from :func:`_insert`: with the whole simulation (ride rounds
+    included) copied into it, the search ran 0.83x as many steps per second as before the
+    rounds were added, against 0.89x with this call (``bar-n100-2``, one run each).
     """
     busycap = data[BUSYCAP]
     buf = scratch[0]
@@ -589,9 +593,8 @@ def _insert(
     pos_i = scratch[7]
     pos_m = scratch[8]
     seen = scratch[9]
-    sure_cost = scratch[10]
-    sure_i = scratch[11]
-    sure_m = scratch[12]
+    sure_i = scratch[10]
+    sure_m = scratch[11]
     n_vehicles = rlen.shape[0]
     seen[:] = 0
     for v in range(n_vehicles):
@@ -600,11 +603,10 @@ def _insert(
             if not allow_empty or seen[vclass[v]] == 1:
                 continue
             seen[vclass[v]] = 1
-        c, i, m, sc, si, sm = _best_in_route(k, v, data, state, blink)
+        c, i, m, si, sm = _best_in_route(k, v, data, state, blink)
         costs[v] = c
         pos_i[v] = i
         pos_m[v] = m
-        sure_cost[v] = sc
         sure_i[v] = si
         sure_m[v] = sm
     while True:
@@ -819,7 +821,7 @@ def _touched_routes(before: State, after: State, touched: BoolArray) -> bool:
 
     An insertion is made only into a route that stays feasible, but taking a task out
     can break a route: where travel times break the triangle inequality (rounded road
-    times), or where :func:`_simulate` gives up delaying pickups after its rounds. Before rides were
+    times), or where :func:`_delay_pickups` gives up after its rounds. Before rides were
     met by starting pickups later, this happened on elder-meal days: without a stop
     before a pickup, the pickup started earlier while its drop-off still waited for its
     window, and the ride grew past its limit. A result with such a route is never
