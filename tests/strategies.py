@@ -13,6 +13,8 @@ priorities, skills and loads.
 Cost is controlled by the tests' ``max_examples`` (see :func:`examples`), not
 by narrowing what is drawn. :func:`tiny_problems` is the same generator with
 at most three tasks and two couriers, for brute-force comparisons.
+:func:`meal_rounds` draws a kitchen's lunch round whose homes open after the
+kitchen, where rides stay within their limits only by later pickups.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ __all__ = [
     "ProfileTravel",
     "ceil_distance",
     "examples",
+    "meal_rounds",
     "problems",
     "solver_settings",
     "tiny_problems",
@@ -356,3 +359,54 @@ def tiny_problems() -> st.SearchStrategy[Problem]:
         max_own_stops=2,
         priorities=st.sampled_from([1000, 2000, 3000]),
     )
+
+
+@st.composite
+def meal_rounds(draw: Draw[Any]) -> Problem:
+    """A kitchen's lunch round: meals ready when the kitchen opens, homes that open later.
+
+    On the earliest schedule, a courier who reaches the kitchen early picks the meals up
+    at opening time and then waits at the homes, so a ride is within its limit only
+    while something before the kitchen (an errand, another meal) delays the pickup.
+    """
+    travel = draw(travels(min_nodes=3, max_nodes=8))
+    n = len(travel.nodes)
+    ride = draw(st.integers(60, 900))
+    opening = draw(st.integers(0, 600))
+    kitchen = Stop(
+        location=Location(node=0), windows=[TimeWindow(opening, opening + 3600)], service_s=30
+    )
+    node = st.integers(1, n - 1)
+    meals = [
+        MealDelivery(
+            id=f"m{i}",
+            kitchen=kitchen,
+            home=Stop(
+                location=Location(node=draw(node)),
+                windows=[TimeWindow(home_opens, home_opens + draw(st.integers(0, 1800)))],
+                service_s=60,
+            ),
+            ready_s=opening,
+            max_ride_s=ride,
+        )
+        for i in range(draw(st.integers(2, 6)))
+        for home_opens in [opening + draw(st.integers(0, 2 * ride))]
+    ]
+    errands = [
+        Errand(
+            id=f"e{i}",
+            pickup=Stop(location=Location(node=draw(node))),
+            dropoff=Stop(location=Location(node=draw(node))),
+        )
+        for i in range(draw(st.integers(0, 3)))
+    ]
+    couriers = [
+        Courier(
+            id=f"c{i}",
+            start=Location(node=draw(st.integers(0, n - 1))),
+            shift=TimeWindow(0, 7200),
+            capacity=draw(st.integers(2, 6)),
+        )
+        for i in range(draw(st.integers(1, 3)))
+    ]
+    return Problem(tasks=[*meals, *errands], couriers=couriers, travel=travel)

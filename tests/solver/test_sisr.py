@@ -17,19 +17,13 @@ from hypothesis import strategies as st
 from tests.solver.brute_force import BruteForce
 from tests.solver.isolated import solve_isolated
 from tests.solver.test_fleet import fleet_problem
-from tests.strategies import problems, solver_settings, tiny_problems, travels
+from tests.strategies import meal_rounds, problems, solver_settings, tiny_problems
 
 from dispatch import (
-    Courier,
     DispatchWarning,
-    Errand,
-    Location,
-    MealDelivery,
     Problem,
     SolveOptions,
-    Stop,
     StopRole,
-    TimeWindow,
     solve,
     validate,
 )
@@ -54,57 +48,6 @@ def test_sisr_plans_validate_and_account_for_every_task(problem: Problem, seed: 
     fixed = sum(problem.courier(r.courier_id).fixed_cost for r in plan.routes)
     assert plan.objective.fixed_cost == fixed
     assert plan.objective.distance_m == sum(r.distance_m for r in plan.routes)
-
-
-@st.composite
-def meal_rounds(draw: st.DrawFn) -> Problem:
-    """A kitchen's lunch round: meals ready when the kitchen opens, homes that open later.
-
-    On the earliest schedule, a courier who reaches the kitchen early picks the meals up
-    at opening time and then waits at the homes, so a ride is within its limit only
-    while something before the kitchen (an errand, another meal) delays the pickup.
-    """
-    travel = draw(travels(min_nodes=3, max_nodes=8))
-    n = len(travel.nodes)
-    ride = draw(st.integers(60, 900))
-    opening = draw(st.integers(0, 600))
-    kitchen = Stop(
-        location=Location(node=0), windows=[TimeWindow(opening, opening + 3600)], service_s=30
-    )
-    node = st.integers(1, n - 1)
-    meals = [
-        MealDelivery(
-            id=f"m{i}",
-            kitchen=kitchen,
-            home=Stop(
-                location=Location(node=draw(node)),
-                windows=[TimeWindow(home_opens, home_opens + draw(st.integers(0, 1800)))],
-                service_s=60,
-            ),
-            ready_s=opening,
-            max_ride_s=ride,
-        )
-        for i in range(draw(st.integers(2, 6)))
-        for home_opens in [opening + draw(st.integers(0, 2 * ride))]
-    ]
-    errands = [
-        Errand(
-            id=f"e{i}",
-            pickup=Stop(location=Location(node=draw(node))),
-            dropoff=Stop(location=Location(node=draw(node))),
-        )
-        for i in range(draw(st.integers(0, 3)))
-    ]
-    couriers = [
-        Courier(
-            id=f"c{i}",
-            start=Location(node=draw(st.integers(0, n - 1))),
-            shift=TimeWindow(0, 7200),
-            capacity=draw(st.integers(2, 6)),
-        )
-        for i in range(draw(st.integers(1, 3)))
-    ]
-    return Problem(tasks=[*meals, *errands], couriers=couriers, travel=travel)
 
 
 @solver_settings(60)
