@@ -33,6 +33,12 @@ def load_script(path: Path = SCRIPT) -> ModuleType:
     return module
 
 
+def needs_data(set_name: str) -> None:
+    """Skip the calling test, with the reason, when a benchmark set is not on this machine."""
+    if not (benchmarks_dir() / set_name).is_dir():
+        pytest.skip(f"benchmark data not found at {benchmarks_dir()} (set DISPATCH_BENCHMARKS)")
+
+
 def run(
     *args: str, env: dict[str, str] | None = None, script: Path = SCRIPT, timeout: int = 180
 ) -> subprocess.CompletedProcess[str]:
@@ -58,8 +64,7 @@ def quick_json(script: Path, tmp_path: Path, timeout: int = 300) -> dict[str, An
 
 def test_quick_run_validates_every_plan_and_writes_json(tmp_path: Path) -> None:
     """--quick solves 3 Li & Lim instances at 1 s, all valid, and writes rows and a summary."""
-    if not (benchmarks_dir() / "lilim").is_dir():
-        pytest.skip(f"benchmark data not found at {benchmarks_dir()} (set DISPATCH_BENCHMARKS)")
+    needs_data("lilim")
     output = tmp_path / "quick.json"
     done = run("--set", "lilim", "--quick", "--output", str(output))
     assert done.returncode == 0, done.stdout + done.stderr
@@ -132,8 +137,7 @@ def test_variants_are_known_solve_options_and_run_side_by_side(tmp_path: Path) -
     for bad in ("current,nope", "current,current", ","):
         with pytest.raises(literature.argparse.ArgumentTypeError, match="variant"):
             literature.variant_names(bad)
-    if not (benchmarks_dir() / "lilim").is_dir():
-        pytest.skip(f"benchmark data not found at {benchmarks_dir()} (set DISPATCH_BENCHMARKS)")
+    needs_data("lilim")
     output = tmp_path / "variants.json"
     done = run(
         "--set", "lilim", "--instances", "lc101", "--time-limit", "0.5", "--jobs", "1",
@@ -212,8 +216,7 @@ def run_peers(
 
 def peers_quick_run(set_name: str, tmp_path: Path) -> dict[str, Any]:
     """Run ``peers.py --set <set_name> --quick``, check what every set shares; the JSON."""
-    if not (benchmarks_dir() / set_name).is_dir():
-        pytest.skip(f"benchmark data not found at {benchmarks_dir()} (set DISPATCH_BENCHMARKS)")
+    needs_data(set_name)
     output = tmp_path / "peers.json"
     done = run_peers("--set", set_name, "--quick", "--output", str(output))
     assert done.returncode == 0, done.stdout + done.stderr
@@ -262,8 +265,7 @@ def test_peers_quick_run_on_solomon_checks_every_peer_alike(tmp_path: Path) -> N
 
 def test_peers_skips_peers_that_are_not_installed(tmp_path: Path) -> None:
     """Without pyvrp and pyvroom the quick run says they are skipped and runs the rest."""
-    if not (benchmarks_dir() / "lilim").is_dir():
-        pytest.skip(f"benchmark data not found at {benchmarks_dir()} (set DISPATCH_BENCHMARKS)")
+    needs_data("lilim")
     output = tmp_path / "peers.json"
     done = run_peers(
         "--set", "lilim", "--quick", "--solvers", "dispatch,pyvrp,vroom", "--workers", "1",
@@ -449,8 +451,7 @@ def test_scoreboard_spread_reads_each_seed_and_skips_unknown_values() -> None:
 
 def test_peers_seeds_repeat_the_run_and_report_the_spread(tmp_path: Path) -> None:
     """--seeds 0,1: every solver per seed, the best decided per seed, summaries and spread."""
-    if not (benchmarks_dir() / "lilim").is_dir():
-        pytest.skip(f"benchmark data not found at {benchmarks_dir()} (set DISPATCH_BENCHMARKS)")
+    needs_data("lilim")
     output = tmp_path / "peers.json"
     done = run_peers(
         "--set", "lilim", "--quick", "--instances", "lc101", "--seeds", "0,1",
