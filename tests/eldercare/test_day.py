@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 from tests.eldercare.world import MONDAY, TRAVEL, H, at, courier, elder, kitchen
 from tests.strategies import solver_settings
 
-from dispatch import MealDelivery, SolveOptions, StopRole, Visit, validate
+from dispatch import MealDelivery, Plan, Problem, SolveOptions, StopRole, Visit, solve, validate
 from dispatch.eldercare import (
     DayOptions,
     DayPlan,
@@ -182,3 +183,29 @@ def test_generated_district_is_seeded_and_sized_like_the_programme() -> None:
     assert sum(1 for e in full.elders if e.checkin is not None) > 100
     other_day = eldercare_district(seed=1, scale=0.05, day=datetime.date(2026, 12, 6))
     assert len(meal_orders(other_day.elders, other_day.day).delivered) >= 75
+
+
+@pytest.mark.parametrize("chosen", ["auto", "sisr"])
+def test_first_plans_use_ortools_construction_under_auto(
+    chosen: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under "auto" each kitchen's first plan is OR-Tools' ("ruin_and_recreate"); a search
+    named explicitly is kept; the day's plan holds either way."""
+    seen: list[tuple[int | None, str]] = []
+
+    def recording(problem: Problem, options: SolveOptions, **kwargs: Any) -> Plan:
+        seen.append((options.solution_limit, options.metaheuristic))
+        return solve(problem, options, **kwargs)
+
+    monkeypatch.setattr("dispatch.eldercare._routing.solve", recording)
+    district = eldercare_district(seed=1, scale=0.05)
+    options = SolveOptions(time_limit_s=None, solution_limit=5, metaheuristic=chosen)
+    day = plan_day(
+        district.day, kitchens=district.kitchens, elders=district.elders,
+        couriers=district.couriers, travel=district.travel,
+        options=DayOptions(solve=options, workers=1),
+    )  # fmt: skip
+    check_day(day)
+    first = {m for limit, m in seen if limit == 1}
+    assert first == {"ruin_and_recreate" if chosen == "auto" else "sisr"}
+    assert {m for limit, m in seen if limit != 1} <= {chosen}

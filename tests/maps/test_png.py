@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from tests.maps.world import World, demo, hide_modules, node_only, tiny
 
-from dispatch import SolveOptions, solve
+from dispatch import SolveOptions, solve, validate
 from dispatch.demo import demo_district
 from dispatch.errors import InvalidInputError
 from dispatch.maps import plot_plan
@@ -78,6 +78,7 @@ def test_the_example_draws_the_demo_district_over_its_streets(tmp_path: Path) ->
     assert shows(image, "#d4d4d4", tolerance=4)  # the roads
     district = demo_district(seed=0)
     plan = solve(district.problem, SolveOptions(time_limit_s=None, solution_limit=30, seed=0))
+    assert validate(district.problem, plan) == []
     for line in plan_layers(district.problem, plan).routes:  # the example's plan, re-solved
         assert shows(image, line.colour, alpha=0.9)
     assert shows(image, UNASSIGNED_RED) == bool(plan.unassigned)  # red only if some task is

@@ -21,8 +21,9 @@ skipping each place with probability ``BLINK``. Every rule of the problem is kep
 windows (several per stop), shifts, capacities in every dimension, pairs on one
 courier pickup first, maximum ride times (a pickup starts later when its ride needs
 it), detour budgets, task caps, skills and kinds, and own stops, which stay on their
-courier in their order. A place is screened in constant time and the chosen one simulated in full
-before it is taken, so every plan in the search is feasible.
+courier in their order. A place is screened in constant time and the chosen one
+simulated in full before it is taken, and a ruin-and-recreate result with a broken
+route is never accepted, so every plan in the search is feasible.
 
 Travel is the compiled problem's integer matrices (seconds rounded up, metres
 rounded; see :mod:`dispatch.solver._ortools`). The search runs in chunks of
