@@ -27,6 +27,9 @@ from dispatch import (
     solve,
     validate,
 )
+from dispatch.solver import _sisr_kernels as kernels
+from dispatch.solver._compile import compile_problem
+from dispatch.solver._sisr import _data
 
 SISR = SolveOptions(time_limit_s=None, solution_limit=300, metaheuristic="sisr")
 
@@ -48,6 +51,23 @@ def test_sisr_plans_validate_and_account_for_every_task(problem: Problem, seed: 
     fixed = sum(problem.courier(r.courier_id).fixed_cost for r in plan.routes)
     assert plan.objective.fixed_cost == fixed
     assert plan.objective.distance_m == sum(r.distance_m for r in plan.routes)
+
+
+@given(problem=problems())
+def test_the_search_is_compiled_without_ride_checks_only_when_no_task_has_a_ride_limit(
+    problem: Problem,
+) -> None:
+    """``maxride`` None selects the kernels with every ride branch folded away: it must
+    never stand for a problem where some task has a limit."""
+    cp = compile_problem(problem)
+    data, _ = _data(cp, [1] * len(cp.task_ids))
+    limits = [getattr(task, "max_ride_s", None) for task in problem.tasks]
+    if all(limit is None for limit in limits):
+        assert data[kernels.MAXRIDE] is None
+    else:
+        by_id = dict(zip((t.id for t in problem.tasks), limits, strict=True))
+        expected = [-1 if by_id[i] is None else by_id[i] for i in cp.task_ids]
+        assert data[kernels.MAXRIDE].tolist() == expected
 
 
 @solver_settings(60)

@@ -161,7 +161,7 @@ def _data(cp: CompiledProblem, penalties: Sequence[int]) -> tuple[tuple[Any, ...
         cp.node_task.astype(np.int64),
         first,
         second,
-        maxride,
+        maxride if (maxride >= 0).any() else None,  # None: compiled without ride checks
         np.array(penalties, dtype=np.int64).reshape(n_tasks),
         _eligibility(cp),
         busycap,
@@ -335,7 +335,8 @@ def warm_up() -> None:
 
     The portfolio's worker processes call it when they start: loading the kernels from
     numba's cache takes a few tenths of a second in a fresh process, compiling them
-    (no cache yet) some tens of seconds.
+    (no cache yet) some tens of seconds. Both versions are loaded: for problems with
+    maximum ride times and for problems without.
 
     Examples
     --------
@@ -357,6 +358,8 @@ def warm_up() -> None:
         )
         for k in range(2)
     ]
-    problem = Problem(tasks=errands, couriers=[car, attrs.evolve(car, id="b")], travel=travel)
-    cp = compile_problem(problem)
-    sisr_routes(cp, [10_000, 10_000], deadline=time.perf_counter() + 60, iterations=20)
+    # Once without ride limits and once with one: the kernels compile a version for each.
+    for tasks in (errands, [errands[0], attrs.evolve(errands[1], max_ride_s=600)]):
+        problem = Problem(tasks=tasks, couriers=[car, attrs.evolve(car, id="b")], travel=travel)
+        cp = compile_problem(problem)
+        sisr_routes(cp, [10_000, 10_000], deadline=time.perf_counter() + 60, iterations=20)
