@@ -12,7 +12,7 @@ from collections import Counter
 
 import attrs
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from tests.solver.brute_force import BruteForce
 from tests.solver.isolated import solve_isolated
@@ -21,6 +21,8 @@ from tests.strategies import meal_rounds, problems, solver_settings, tiny_proble
 
 from dispatch import (
     DispatchWarning,
+    Errand,
+    MealDelivery,
     Problem,
     SolveOptions,
     StopRole,
@@ -68,6 +70,33 @@ def test_the_search_is_compiled_without_ride_checks_only_when_no_task_has_a_ride
         by_id = dict(zip((t.id for t in problem.tasks), limits, strict=True))
         expected = [-1 if by_id[i] is None else by_id[i] for i in cp.task_ids]
         assert data[kernels.MAXRIDE].tolist() == expected
+
+
+@solver_settings(20)
+@given(problem=problems(), seed=st.integers(0, 3))
+def test_a_ride_limit_that_never_binds_leaves_the_plan_as_it_was(
+    problem: Problem, seed: int
+) -> None:
+    """The search compiled without ride checks and the one with them find the same plan
+    when the only ride limit is longer than the horizon (same seed and iterations)."""
+    tasks = [
+        attrs.evolve(t, max_ride_s=None) if isinstance(t, Errand) else t
+        for t in problem.tasks
+        if not isinstance(t, MealDelivery)
+    ]
+    errand = next((t for t in tasks if isinstance(t, Errand)), None)
+    assume(errand is not None)
+    free = attrs.evolve(problem, tasks=tasks)
+    limited = attrs.evolve(
+        free, tasks=[attrs.evolve(t, max_ride_s=10**7) if t is errand else t for t in tasks]
+    )
+    options = attrs.evolve(SISR, seed=seed, solution_limit=100)
+    a = solve_isolated(free, options)
+    b = solve_isolated(limited, options)
+    assert validate(free, a) == []
+    assert validate(limited, b) == []
+    assert [r.stops for r in a.routes] == [r.stops for r in b.routes]
+    assert a.unassigned == b.unassigned
 
 
 @solver_settings(60)

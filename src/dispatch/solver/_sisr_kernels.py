@@ -261,7 +261,8 @@ def _delay_pickups(
 
     Plain arrays, not the ``data`` tuple: called with ``data`` from the inlined
     :func:`_simulate`, it slowed every step of the search by a quarter even on problems
-    without ride limits, where it never runs.
+    without ride limits, where it never runs (and where it is now compiled out: see
+    :func:`_ride_limit`).
     """
     for k in range(length):
         floor[k] = 0
