@@ -25,7 +25,7 @@ the annealing may never leave it (a route more costs its fixed cost; full routes
 leave no room to move strings between them). Solomon's ``c201``, ``c203`` and
 ``c204`` (three routes for 100 customers) ended over 1 % long (+13 to +38 %) on 4,
 5 and 4 of 12 seeds without it, on 0, 1 and 1 with it (+13 and +11 %; 5 s, one
-core, seeds 0 to 11). The
+core, seeds 0 to 11, fleet minimisation then ending at 40 % of the budget). The
 fleet minimisation starts from the construction, not from the settled plan:
 started from the settled plan, it reached Solomon's best-known fleet on 44
 instances instead of 49 (seed 0).
