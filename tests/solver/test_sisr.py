@@ -179,6 +179,47 @@ def test_the_search_runs_the_iterations_it_is_given(problem: Problem, iterations
 
 
 @pytest.mark.parametrize(
+    ("cars", "errands", "seed"), [(3, 6, 0), (4, 9, 1), (5, 12, 2), (6, 15, 3)]
+)
+def test_the_final_annealing_starts_from_the_better_of_settled_and_fleet_plans(
+    cars: int, errands: int, seed: int
+) -> None:
+    """After the fleet minimisation the annealing starts from the settled plan when its
+    objective is lower than the fleet minimisation's best, and from that best otherwise."""
+    cp = compile_problem(fleet_problem(cars, errands))
+    calls: list[tuple[str, int, int]] = []  # phase, objective of cur before, of best after
+    real_anneal, real_shrink = kernels.anneal, kernels.shrink
+
+    def anneal(*args: Any) -> Any:
+        before = kernels.objective(args[0], args[1])
+        result = real_anneal(*args)
+        calls.append(("anneal", before, kernels.objective(args[0], args[3])))
+        return result
+
+    def shrink(*args: Any) -> Any:
+        more = real_shrink(*args)
+        calls.append(("shrink", 0, kernels.objective(args[0], args[3])))
+        return more
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(kernels, "anneal", anneal)
+        patch.setattr(kernels, "shrink", shrink)
+        sisr_routes(
+            cp,
+            [10**7] * len(cp.task_ids),
+            deadline=time.perf_counter() + 600,
+            iterations=200,
+            seed=seed,
+        )
+    phases = [phase for phase, _, _ in calls]
+    first = phases.index("shrink")
+    last = len(phases) - 1 - phases[::-1].index("shrink")
+    settled, fleet_best = calls[first - 1][2], calls[last][2]
+    assert phases[:first] == ["anneal"] * first and phases[last + 1 :]
+    assert calls[last + 1][1] == min(settled, fleet_best)
+
+
+@pytest.mark.parametrize(
     "change",
     [{"first_solution": "global_cheapest_arc"}, {"route_elimination": 0.5}, {"log_search": True}],
 )
